@@ -1,0 +1,30 @@
+package dev.imagegate.policy;
+
+import dev.imagegate.scan.Finding;
+import dev.imagegate.scan.Severity;
+
+import java.util.List;
+
+/**
+ * The policy's answer for one image of a review.
+ *
+ * @param image    the reference as written in the pod spec
+ * @param status   what decided it
+ * @param allowed  whether this image may run
+ * @param reason   why, in words a developer acts on (without the image name)
+ * @param findings the vulnerabilities that count against the image, most severe first
+ * @param highest  the most severe of those findings, or null when there are none
+ */
+public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
+                      Severity highest) {
+
+    public enum Status { PASSED, VULNERABLE, INVALID, SCAN_FAILED, PENDING }
+
+    public Verdict {
+        findings = List.copyOf(findings);
+    }
+
+    public static Verdict of(String image, Status status, boolean allowed, String reason) {
+        return new Verdict(image, status, allowed, reason, List.of(), null);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.imagegate.review;
+
+import dev.imagegate.policy.Verdict;
+import dev.imagegate.scan.Severity;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The answer to one ImageReview: allowed only if every image is allowed.
+ *
+ * @param reason           what {@code kubectl} shows on a deny: each denied image and why, on one line
+ * @param auditAnnotations recorded by the API server as {@code imagepolicywebhook.image-policy.k8s.io/<key>}
+ */
+public record Decision(Instant decidedAt, String namespace, boolean allowed, String reason, List<Verdict> verdicts,
+                       Map<String, String> auditAnnotations) {
+
+    /** kubectl shows the whole reason; past this it is noise, and the API server's audit log pays for it. */
+    static final int REASON_LIMIT = 1024;
+    private static final int MORE_SUFFIX_ROOM = 40;
+    static final int IMAGE_SHOWN_LIMIT = 200;
+    static final int ANNOTATION_VALUE_LIMIT = 512;
+    private static final Pattern QUALIFIED_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+
+    public Decision {
+        verdicts = List.copyOf(verdicts);
+        auditAnnotations = Map.copyOf(auditAnnotations);
+    }
+
+    public static Decision of(String namespace, List<Verdict> verdicts, Instant now) {
+        boolean allowed = verdicts.stream().allMatch(Verdict::allowed);
+        return new Decision(now, namespace, allowed, allowed ? "" : denialReason(verdicts), verdicts,
+                auditAnnotations(allowed, verdicts));
+    }
+
+    /** The keys the API server keeps: Kubernetes qualified names without a prefix. */
+    public static boolean isValidAnnotationKey(String key) {
+        return QUALIFIED_NAME.matcher(key).matches();
+    }
+
+    static String denialReason(List<Verdict> verdicts) {
+        List<String> denials = verdicts.stream().filter(v -> !v.allowed())
+                .map(v -> shown(v.image()) + ": " + oneLine(v.reason())).toList();
+        int room = REASON_LIMIT - MORE_SUFFIX_ROOM;
+        StringBuilder reason = new StringBuilder(truncate(denials.get(0), room));
+        int shown = 1;
+        while (shown < denials.size() && reason.length() + 2 + denials.get(shown).length() <= room) {
+            reason.append("; ").append(denials.get(shown++));
+        }
+        if (shown < denials.size()) {
+            reason.append("; and ").append(denials.size() - shown).append(" more denied image(s)");
+        }
+        return reason.toString();
+    }
+
+    private static Map<String, String> auditAnnotations(boolean allowed, List<Verdict> verdicts) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put("decision", allowed ? "allowed" : "denied");
+        annotations.put("images-reviewed", String.valueOf(verdicts.size()));
+        List<Verdict> denied = verdicts.stream().filter(v -> !v.allowed()).toList();
+        if (!denied.isEmpty()) {
+            annotations.put("denied-images", truncate(denied.stream().map(v -> shown(v.image()))
+                    .collect(Collectors.joining(",")), ANNOTATION_VALUE_LIMIT));
+        }
+        verdicts.stream().map(Verdict::highest).filter(Objects::nonNull).max(Severity::compareTo)
+                .ifPresent(highest -> annotations.put("highest-severity", highest.name()));
+        long pending = verdicts.stream().filter(v -> v.status() == Verdict.Status.PENDING).count();
+        if (pending > 0) {
+            annotations.put("pending-images", String.valueOf(pending));
+        }
+        return annotations;
+    }
+
+    /** An image as quoted in a reason: hostile strings are cut short and kept on one line. */
+    static String shown(String image) {
+        return truncate(oneLine(image.isEmpty() ? "\"\"" : image), IMAGE_SHOWN_LIMIT);
+    }
+
+    private static String oneLine(String text) {
+        return text.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    private static String truncate(String text, int limit) {
+        return text.length() <= limit ? text : text.substring(0, Math.max(0, limit - 3)) + "...";
+    }
+}

@@ -1,0 +1,44 @@
+package dev.imagegate.scan;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What a finished scan says about an image: its findings, most severe first.
+ *
+ * @param repoDigests    the {@code repo@sha256:...} names trivy resolved the image to (empty for local scans)
+ * @param scannerVersion trivy's version as written in the report, or null for reports that do not carry it
+ */
+public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion) {
+
+    private static final Comparator<Finding> MOST_SEVERE_FIRST =
+            Comparator.comparing(Finding::severity).reversed().thenComparing(Finding::vulnerabilityId);
+
+    public ScanReport {
+        findings = List.copyOf(findings);
+        repoDigests = List.copyOf(repoDigests);
+    }
+
+    public static ScanReport of(TrivyReport report) {
+        List<Finding> findings = new ArrayList<>();
+        if (report.results() != null) {
+            for (TrivyReport.Result result : report.results()) {
+                if (result.vulnerabilities() == null) {
+                    continue;
+                }
+                for (TrivyReport.Vulnerability v : result.vulnerabilities()) {
+                    if (v.vulnerabilityId() != null) {
+                        findings.add(new Finding(v.vulnerabilityId(), Severity.of(v.severity()), v.pkgName(),
+                                v.installedVersion(), v.fixedVersion(), v.status()));
+                    }
+                }
+            }
+        }
+        findings.sort(MOST_SEVERE_FIRST);
+        List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
+                ? List.of() : report.metadata().repoDigests();
+        String version = report.trivy() == null ? null : report.trivy().version();
+        return new ScanReport(findings, digests, version);
+    }
+}

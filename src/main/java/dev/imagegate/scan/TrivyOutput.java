@@ -1,0 +1,96 @@
+package dev.imagegate.scan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.component.exec.ExecResult;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Turns what the trivy process left behind (exit value, stdout, stderr) into a {@link ScanOutcome}. */
+@Component
+public class TrivyOutput {
+
+    static final int REASON_LIMIT = 240;
+
+    /** Stable substrings of trivy's errors, and what a developer should read for each. */
+    private static final List<Map.Entry<String, String>> KNOWN_ERRORS = List.of(
+            Map.entry("unable to find the specified image", "unable to find the specified image"),
+            Map.entry("MANIFEST_UNKNOWN", "unable to find the specified image (MANIFEST_UNKNOWN)"),
+            Map.entry("NAME_UNKNOWN", "unable to find the specified image (NAME_UNKNOWN)"),
+            Map.entry("UNAUTHORIZED", "registry refused the scanner's credentials (UNAUTHORIZED)"),
+            Map.entry("DENIED", "registry denied the scanner access (DENIED)"),
+            Map.entry("--skip-db-update cannot be specified on the first run",
+                    "vulnerability DB is missing (--skip-db-update cannot be specified on the first run)"),
+            Map.entry("TOOMANYREQUESTS", "failed to download vulnerability DB (TOOMANYREQUESTS)"),
+            Map.entry("failed to download vulnerability DB", "failed to download vulnerability DB"),
+            Map.entry("cache may be in use by another process", "trivy cache may be in use by another process"),
+            Map.entry("context deadline exceeded", "trivy timed out (context deadline exceeded)"));
+
+    private final ObjectMapper mapper;
+    private final Duration timeout;
+
+    public TrivyOutput(ObjectMapper mapper, TrivyProperties properties) {
+        this.mapper = mapper;
+        this.timeout = properties.timeout();
+    }
+
+    public ScanOutcome outcome(ExecResult result) throws IOException {
+        String stderr = text(result.getStderr());
+        int exit = result.getExitValue();
+        if (exit == TrivyProcessExecutor.KILLED_ON_TIMEOUT) {
+            return new ScanOutcome.ScanFailed("trivy did not finish within " + timeout.toSeconds() + "s and was stopped");
+        }
+        if (exit == TrivyProcessExecutor.REPORT_TOO_LARGE) {
+            return new ScanOutcome.ScanFailed("trivy's report is larger than imagegate.trivy.max-report-size");
+        }
+        if (exit != 0) {
+            return new ScanOutcome.ScanFailed("trivy failed (exit " + exit + "): " + explain(stderr));
+        }
+        byte[] stdout = result.getStdout() == null ? new byte[0] : result.getStdout().readAllBytes();
+        if (new String(stdout, StandardCharsets.UTF_8).isBlank()) {
+            return new ScanOutcome.ScanFailed("trivy printed no report" + (stderr.isBlank() ? "" : ": " + explain(stderr)));
+        }
+        try {
+            JsonNode tree = mapper.readTree(stdout);
+            if (tree == null || !tree.isObject()) {
+                return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+            }
+            return new ScanOutcome.Scanned(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class)));
+        } catch (JsonProcessingException e) {
+            return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+        }
+    }
+
+    public ScanOutcome failure(Exception exception) {
+        return new ScanOutcome.ScanFailed("could not run trivy: " + oneLine(String.valueOf(exception.getMessage())));
+    }
+
+    /** The part of trivy's stderr a developer can act on, on one line. */
+    static String explain(String stderr) {
+        for (Map.Entry<String, String> known : KNOWN_ERRORS) {
+            if (stderr.contains(known.getKey())) {
+                return known.getValue();
+            }
+        }
+        String lastLine = stderr.lines().filter(line -> !line.isBlank()).reduce((a, b) -> b).orElse("no error message");
+        int fatal = lastLine.indexOf("FATAL");
+        String message = fatal >= 0 ? lastLine.substring(fatal + "FATAL".length()) : lastLine;
+        return oneLine(message.replaceFirst("^\\s*(Fatal error)?\\s*", ""));
+    }
+
+    private static String oneLine(String text) {
+        String collapsed = text.replaceAll("\\s+", " ").trim();
+        return collapsed.length() <= REASON_LIMIT ? collapsed : collapsed.substring(0, REASON_LIMIT) + "...";
+    }
+
+    private static String text(InputStream stream) throws IOException {
+        return stream == null ? "" : new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+    }
+}

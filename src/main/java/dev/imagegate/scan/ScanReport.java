@@ -16,7 +16,7 @@ public record ScanReport(List<Finding> findings, List<String> repoDigests, Strin
             Comparator.comparing(Finding::severity).reversed().thenComparing(Finding::vulnerabilityId);
 
     public ScanReport {
-        findings = List.copyOf(findings);
+        findings = findings.stream().sorted(MOST_SEVERE_FIRST).toList();
         repoDigests = List.copyOf(repoDigests);
     }
 
@@ -35,7 +35,6 @@ public record ScanReport(List<Finding> findings, List<String> repoDigests, Strin
                 }
             }
         }
-        findings.sort(MOST_SEVERE_FIRST);
         List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
                 ? List.of() : report.metadata().repoDigests();
         String version = report.trivy() == null ? null : report.trivy().version();

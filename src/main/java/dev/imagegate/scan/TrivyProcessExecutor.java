@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +52,7 @@ public class TrivyProcessExecutor implements ExecCommandExecutor {
     @Override
     public ExecResult execute(ExecCommand exec) throws ExecException, IOException {
         List<String> argv = new ArrayList<>();
-        argv.add(exec.getExecutable());
+        argv.add(executable(exec.getExecutable()));
         argv.addAll(exec.getArgs());
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -82,6 +83,11 @@ public class TrivyProcessExecutor implements ExecCommandExecutor {
             exitValue = REPORT_TOO_LARGE;
         }
         return new ExecResult(exec, out.stream(), stderr.join().stream(), exitValue);
+    }
+
+    /** A relative path means relative to ImageGate's directory, not to trivy's empty working directory. */
+    private static String executable(String command) {
+        return command.contains("/") ? Path.of(command).toAbsolutePath().toString() : command;
     }
 
     private static void kill(Process process) {

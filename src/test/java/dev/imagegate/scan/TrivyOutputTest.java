@@ -1,0 +1,121 @@
+package dev.imagegate.scan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.component.exec.ExecCommand;
+import org.apache.camel.component.exec.ExecResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.util.unit.DataSize;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class TrivyOutputTest {
+
+    private static final Path REPORTS = Path.of("src/test/trivy/reports");
+
+    private final TrivyOutput output = new TrivyOutput(new ObjectMapper(), new TrivyProperties("trivy",
+            Duration.ofMinutes(5), null, null, null, null, false, null, Map.of(), DataSize.ofMegabytes(32)));
+
+    @Test
+    void readsFindingsFromEveryResultMostSevereFirst() throws IOException {
+        ScanReport report = scanned(report("vulnerable"));
+
+        assertThat(report.findings()).extracting(Finding::vulnerabilityId).containsExactly(
+                "CVE-2022-22965", "CVE-2026-10001", "CVE-2026-10002", "CVE-2026-10003", "CVE-2026-10004",
+                "CVE-2026-10005", "CVE-2026-10006");
+        assertThat(report.findings().get(0)).isEqualTo(new Finding("CVE-2022-22965", Severity.CRITICAL,
+                "org.springframework:spring-beans", "5.3.15", "5.3.18, 5.2.20", "fixed"));
+        assertThat(report.findings().get(3).hasFix()).isFalse();
+        assertThat(report.repoDigests()).hasSize(1);
+        assertThat(report.scannerVersion()).isEqualTo("0.74.0");
+    }
+
+    @Test
+    void aResultWithoutVulnerabilitiesAndAReportWithoutResultsAreClean() throws IOException {
+        assertThat(scanned(report("clean")).findings()).isEmpty();
+        ScanReport nothing = scanned(report("nothing"));
+        assertThat(nothing.findings()).isEmpty();
+        assertThat(nothing.repoDigests()).isEmpty();
+        assertThat(nothing.scannerVersion()).isNull();
+    }
+
+    @Test
+    void ignoresFieldsItDoesNotKnowAndFindingsWithoutAnId() {
+        ScanReport report = scanned("{\"SchemaVersion\":3,\"Future\":{\"x\":1},\"Results\":[{\"Vulnerabilities\":"
+                + "[{\"Severity\":\"HIGH\"},{\"VulnerabilityID\":\"CVE-1\",\"Severity\":\"SEVERE\",\"New\":true}]}]}");
+
+        assertThat(report.findings()).containsExactly(new Finding("CVE-1", Severity.UNKNOWN, null, null, null, null));
+    }
+
+    static Stream<Arguments> failures() {
+        String missing = "2026-11-27T10:00:00Z\tFATAL\tFatal error\timage scan error: unable to find the specified image "
+                + "\"x\" in [\"docker\" \"remote\"]: MANIFEST_UNKNOWN\n";
+        return Stream.of(
+                arguments(1, "", missing, "trivy failed (exit 1): unable to find the specified image"),
+                arguments(1, "", "FATAL\tFatal error\tGET https://r/v2/: UNAUTHORIZED: authentication required",
+                        "trivy failed (exit 1): registry refused the scanner's credentials (UNAUTHORIZED)"),
+                arguments(1, "", "FATAL\tinit error: --skip-db-update cannot be specified on the first run",
+                        "trivy failed (exit 1): vulnerability DB is missing"),
+                arguments(2, "", "panic: runtime error\ngoroutine 1 [running]:\nmain.main()\n",
+                        "trivy failed (exit 2): main.main()"),
+                arguments(1, "", "", "trivy failed (exit 1): no error message"),
+                arguments(0, "", "", "trivy printed no report"),
+                arguments(0, "  \n", "WARN something", "trivy printed no report: WARN something"),
+                arguments(0, "not a report", "", "trivy's output is not a JSON report"),
+                arguments(0, "[]", "", "trivy's output is not a JSON report"),
+                arguments(TrivyProcessExecutor.KILLED_ON_TIMEOUT, "{", "", "trivy did not finish within 300s and was stopped"),
+                arguments(TrivyProcessExecutor.REPORT_TOO_LARGE, "{", "", "trivy's report is larger than imagegate.trivy.max-report-size"));
+    }
+
+    @ParameterizedTest(name = "exit {0}: {3}")
+    @MethodSource("failures")
+    void turnsTrivyErrorsIntoScanFailures(int exit, String stdout, String stderr, String reason) throws IOException {
+        ScanOutcome outcome = output.outcome(result(exit, stdout, stderr));
+
+        assertThat(outcome).isInstanceOf(ScanOutcome.ScanFailed.class);
+        assertThat(((ScanOutcome.ScanFailed) outcome).reason()).startsWith(reason);
+    }
+
+    @Test
+    void quotesLongErrorsOnOneShortLine() {
+        String reason = TrivyOutput.explain("FATAL\t" + "very long error\n".repeat(100));
+
+        assertThat(reason).hasSizeLessThanOrEqualTo(TrivyOutput.REASON_LIMIT + 3).doesNotContain("\n");
+    }
+
+    private ScanReport scanned(String stdout) {
+        try {
+            ScanOutcome outcome = output.outcome(result(0, stdout, ""));
+            assertThat(outcome).isInstanceOf(ScanOutcome.Scanned.class);
+            return ((ScanOutcome.Scanned) outcome).report();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String report(String name) throws IOException {
+        return Files.readString(REPORTS.resolve(name + ".json")).replace("@REPO@", "registry.test/app")
+                .replace("@IMAGE@", "registry.test/app:1");
+    }
+
+    private static ExecResult result(int exit, String stdout, String stderr) {
+        ExecCommand command = new ExecCommand("trivy", List.of("image"), null, 0L, Set.of(), null, null, false, LoggingLevel.OFF);
+        return new ExecResult(command, new ByteArrayInputStream(stdout.getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayInputStream(stderr.getBytes(StandardCharsets.UTF_8)), exit);
+    }
+}

@@ -122,6 +122,9 @@ public record ImageReference(String original, String domain, String path, String
         if (image.chars().anyMatch(Character::isWhitespace)) {
             return "image reference contains whitespace";
         }
+        if (REFERENCE.matcher(image.toLowerCase(Locale.ROOT)).matches()) {
+            return "repository name must be lowercase";
+        }
         int at = image.indexOf('@');
         if (at >= 0 && !image.substring(at + 1).matches(DIGEST)) {
             return "digest is not in the form algorithm:hex";

@@ -57,7 +57,7 @@ class ImageReferenceTest {
                 arguments("nginx latest", "whitespace"),
                 arguments(" nginx", "whitespace"),
                 arguments("nginx\n", "whitespace"),
-                arguments("NGINX", "grammar"),
+                arguments("NGINX", "must be lowercase"),
                 arguments("example.com/Team/app", "lowercase"),
                 arguments("-nginx", "grammar"),
                 arguments("--config=/etc/passwd", "grammar"),

@@ -1,0 +1,71 @@
+package dev.imagegate.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Talks to a running ImageGate over real HTTP, the way kube-apiserver's webhook client does. */
+public final class ReviewClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String baseUrl;
+
+    public ReviewClient(int port) {
+        this.baseUrl = "http://127.0.0.1:" + port;
+    }
+
+    /** The body kube-apiserver 1.28-1.33 sends for a pod with these images (1.34 sends {@code "metadata":{}}). */
+    public static String imageReview(String namespace, String... images) {
+        String containers = Arrays.stream(images).map(image -> "{\"image\":\"" + image + "\"}").collect(Collectors.joining(","));
+        return "{\"kind\":\"ImageReview\",\"apiVersion\":\"imagepolicy.k8s.io/v1alpha1\",\"metadata\":{\"creationTimestamp\":null},"
+                + "\"spec\":{" + (images.length == 0 ? "" : "\"containers\":[" + containers + "],")
+                + "\"namespace\":\"" + namespace + "\"},\"status\":{\"allowed\":false}}\n";
+    }
+
+    /** Reviews a pod in namespace {@code default} and returns the answer's {@code status}. */
+    public JsonNode review(String... images) {
+        HttpResponse<String> response = post(imageReview("default", images));
+        if (response.statusCode() != 200) {
+            throw new AssertionError("HTTP " + response.statusCode() + ": " + response.body());
+        }
+        return json(response.body()).get("status");
+    }
+
+    public HttpResponse<String> post(String body) {
+        return send(request("/scan?timeout=30s").header("Content-Type", "application/json")
+                .header("Accept", "application/json, */*").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    public HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path));
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + body, e);
+        }
+    }
+}

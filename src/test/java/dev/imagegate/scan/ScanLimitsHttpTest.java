@@ -1,0 +1,53 @@
+package dev.imagegate.scan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TrivyDouble;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One trivy at a time, one waiting, and pending images admitted ({@code on-pending: allow}). */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
+        "imagegate.trivy.timeout=10s",
+        "imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=0.5",
+        "imagegate.scan.max-concurrent=1",
+        "imagegate.scan.queue-size=1",
+        "imagegate.review.on-pending=allow"})
+class ScanLimitsHttpTest {
+
+    static final TrivyDouble trivy = new TrivyDouble();
+
+    @DynamicPropertySource
+    static void trivyDouble(DynamicPropertyRegistry registry) {
+        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void scansBeyondTheQueueArePendingAndNeverExceedTheConcurrencyBound() {
+        ReviewClient client = new ReviewClient(port);
+
+        JsonNode status = client.review("registry.test/limits/clean:1", "registry.test/limits/clean:2",
+                "registry.test/limits/clean:3", "registry.test/limits/clean:4");
+
+        assertThat(trivy.mostRunningAtOnce()).isEqualTo(1);
+        assertThat(status.get("allowed").asBoolean()).isTrue();
+        assertThat(status.at("/auditAnnotations/pending-images").asText()).isEqualTo("2");
+        assertThat(status.at("/images/2/reason").asText()).isEqualTo("allowed: scanner is busy with other images, retry shortly");
+        assertThat(trivy.runsOf("registry.test/limits/clean:3")).isEmpty();
+
+        client.review("registry.test/limits/clean:3", "registry.test/limits/clean:4");
+        assertThat(trivy.runsOf("registry.test/limits/clean:3")).hasSize(1);
+        assertThat(trivy.mostRunningAtOnce()).isEqualTo(1);
+    }
+}

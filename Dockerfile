@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# ImageGate: build with the Maven wrapper, run on a JRE beside a pinned trivy from the official image.
+
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn .mvn
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -ntp dependency:go-offline
+COPY src src
+RUN ./mvnw -B -ntp package -DskipTests
+
+# Keep this tag in step with the Trivy server in deploy/ (client and server must match).
+FROM aquasec/trivy:0.74.0 AS trivy
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 imagegate \
+    && useradd --system --uid 10001 --gid imagegate --home-dir /home/imagegate --create-home imagegate
+COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
+WORKDIR /app
+COPY --from=build /src/target/imagegate.jar imagegate.jar
+COPY routes routes
+COPY config config
+# trivy's DB and Java's temp files live here; mount a writable volume (emptyDir) to run with a read-only root.
+ENV HOME=/home/imagegate \
+    TRIVY_CACHE_DIR=/home/imagegate/.cache/trivy \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
+VOLUME ["/app/routes", "/app/config", "/home/imagegate", "/tmp"]
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/app/imagegate.jar"]

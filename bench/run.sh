@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and
+# measures the figures BENCHMARKS.md records. Usage: bench/run.sh [seconds-per-round]
+# Needs wrk and curl (wrk: apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUND=${1:-10}
+PORT=18080
+WORK=$(mktemp -d)
+JAR=target/imagegate.jar
+TRIVY="$PWD/src/test/trivy/trivy"
+JVM_OPTS=${JVM_OPTS:--Xmx256m}
+trap 'stop; rm -rf "$WORK"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+[ -f "$JAR" ] || ./mvnw -q -B -ntp package -DskipTests
+
+PID=""
+start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
+  : > "$WORK/trivy.log"
+  local t0; t0=$(date +%s.%N)
+  java $JVM_OPTS -jar "$JAR" --server.port=$PORT --imagegate.trivy.command="$TRIVY" \
+    --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
+    "$@" > "$WORK/app.log" 2>&1 &
+  PID=$!
+  until curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null; do
+    kill -0 $PID 2>/dev/null || { cat "$WORK/app.log"; exit 1; }
+    sleep 0.05
+  done
+  STARTUP=$(echo "$(date +%s.%N) - $t0" | bc)
+}
+stop() { if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; fi; PID=""; }
+
+review() { # review image... -> request body
+  local containers="" image
+  for image in "$@"; do containers+="${containers:+,}{\"image\":\"$image\"}"; done
+  printf '{"kind":"ImageReview","apiVersion":"imagepolicy.k8s.io/v1alpha1","metadata":{"creationTimestamp":null},"spec":{"containers":[%s],"namespace":"default"},"status":{"allowed":false}}\n' "$containers"
+}
+post() { # post body -> "seconds status-line"
+  curl -s -o "$WORK/answer.json" -w '%{time_total}\n' -H 'Content-Type: application/json' --data-binary "$1" \
+    "http://127.0.0.1:$PORT/scan?timeout=30s"
+}
+runs_of() { grep -c "^start.*	$1	cwd=" "$WORK/trivy.log" || true; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ms() { awk '{ v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v }'; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1), JVM options: $JVM_OPTS"
+echo
+
+# Start-up time to ready, three times.
+for i in 1 2 3; do start; echo "$STARTUP" >> "$WORK/startup"; stop; done
+echo "| start-up to ready (median of 3) | $(median < "$WORK/startup") s |"
+
+# Cached reviews at 32 connections.
+start
+IMAGE=registry.test/bench/clean:1
+post "$(review $IMAGE)" >/dev/null
+cat > "$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$(review $IMAGE)'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+wrk -t2 -c32 -d"${ROUND}s" -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null   # JIT warm-up
+for i in 1 2 3; do
+  wrk -t2 -c32 -d"${ROUND}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" > "$WORK/wrk.$i"
+  awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$i" >> "$WORK/rps"
+  awk '$1 == "50%" {print $2}' "$WORK/wrk.$i" | ms >> "$WORK/p50"
+  awk '$1 == "99%" {print $2}' "$WORK/wrk.$i" | ms >> "$WORK/p99"
+done
+echo "| cached reviews, 32 connections: throughput (median of 3 x ${ROUND}s) | $(median < "$WORK/rps") reviews/s |"
+echo "| cached reviews, 32 connections: p50 / p99 latency | $(median < "$WORK/p50") ms / $(median < "$WORK/p99") ms |"
+echo "| cached reviews: trivy runs | $(runs_of $IMAGE) |"
+
+# Memory after 100,000 cached reviews (counting the ones above).
+total=0
+for f in "$WORK"/wrk.*; do total=$((total + $(awk '/requests in/ {print $1}' "$f"))); done
+while [ "$total" -lt 100000 ]; do
+  n=$(wrk -t2 -c32 -d"${ROUND}s" -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" | awk '/requests in/ {print $1}')
+  total=$((total + n))
+done
+echo "| RSS after $total cached reviews | $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$PID/status) |"
+stop
+
+# Herd: 100 simultaneous reviews of one uncached image, scans taking 1 s.
+start --imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=1
+IMAGE=registry.test/herd/vulnerable:1
+BODY=$(review $IMAGE)
+seq 100 | xargs -P 100 -I{} curl -s -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' \
+  --data-binary "$BODY" "http://127.0.0.1:$PORT/scan?timeout=30s" | sort -n > "$WORK/herd"
+echo "| herd: 100 simultaneous reviews of one new image (scan 1 s): trivy runs | $(runs_of $IMAGE) |"
+echo "| herd: p50 / p99 latency | $(awk 'NR==50' "$WORK/herd") s / $(awk 'NR==99' "$WORK/herd") s |"
+stop
+
+# Cold fan-out: 4 distinct uncached images, each scan 1 s, 4 scans at once.
+start --imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=1 --imagegate.scan.max-concurrent=4
+for i in 1 2 3; do
+  post "$(review registry.test/fan$i/clean:1 registry.test/fan$i/clean:2 registry.test/fan$i/medium:3 registry.test/fan$i/nothing:4)" >> "$WORK/fanout"
+done
+echo "| cold fan-out: 4 new images, scan 1 s each, max-concurrent 4 (median of 3) | $(median < "$WORK/fanout") s |"
+stop
+
+# Deadline: a scan that hangs, deadline 5 s.
+start --imagegate.review.deadline=5s
+took=$(post "$(review registry.test/stuck/hang:1)")
+echo "| deadline 5 s, scan hangs: answered after | $took s ($(grep -o '"verdict":"[A-Z]*"' "$WORK/answer.json")) |"
+stop

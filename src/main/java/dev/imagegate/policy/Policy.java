@@ -1,60 +1,219 @@
 package dev.imagegate.policy;
 
+import dev.imagegate.image.ImageReference;
+import dev.imagegate.policy.PolicyDocument.Settings;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.ScanOutcome;
 import dev.imagegate.scan.Severity;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
 
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Judges an image by what the scanner found: any vulnerability at or above the threshold (HIGH) denies
- * it; an invalid reference or a failed scan denies it too, because an admission check fails closed. An
- * image still being scanned is denied (the API server asks again) unless {@code imagegate.review.on-pending}
- * is {@code allow}.
+ * The admission rules in force: which images need a scan at all, and what each image's scan outcome means
+ * in a namespace. Immutable; a reloaded policy file is a new Policy.
+ *
+ * <p>Rules that need no scan come first, in this order: exempt namespace (allow), deny patterns, allow
+ * patterns (allow, not scanned), the registry allowlist, digest pinning. Then the findings: unfixed ones
+ * dropped if asked, exceptions applied, and the image denied at or above the severity threshold or past a
+ * maximum count.
  */
-@Component
-public class Policy {
+public final class Policy {
 
-    static final Severity THRESHOLD = Severity.HIGH;
     static final int CVES_NAMED = 3;
+    private static final Pattern BREAK_GLASS_KEY = Pattern.compile("[^/]+\\.image-policy\\.k8s\\.io/break-glass");
+    private static final Settings BUILT_IN = new Settings(Mode.ENFORCE, Severity.HIGH, Map.of(), false, Action.DENY,
+            Action.DENY, false);
 
-    private final boolean admitPending;
+    private final Settings defaults;
+    private final Map<String, Settings> overrides;
+    private final List<String> registries;
+    private final List<ImagePattern> allowImages;
+    private final List<ImagePattern> denyImages;
+    private final List<ExceptionRule> exceptions;
+    private final Set<String> exemptNamespaces;
+    private final Set<String> breakGlassNamespaces;
+    private final Clock clock;
 
-    public Policy(@Value("${imagegate.review.on-pending}") String onPending) {
-        this.admitPending = switch (onPending.trim().toLowerCase(Locale.ROOT)) {
-            case "allow" -> true;
-            case "deny" -> false;
-            default -> throw new IllegalArgumentException("imagegate.review.on-pending must be allow or deny, not " + onPending);
-        };
+    private Policy(Settings defaults, Map<String, Settings> overrides, List<String> registries,
+                   List<ImagePattern> allowImages, List<ImagePattern> denyImages, List<ExceptionRule> exceptions,
+                   Set<String> exemptNamespaces, Set<String> breakGlassNamespaces, Clock clock) {
+        this.defaults = defaults;
+        this.overrides = overrides;
+        this.registries = registries;
+        this.allowImages = allowImages;
+        this.denyImages = denyImages;
+        this.exceptions = exceptions;
+        this.exemptNamespaces = exemptNamespaces;
+        this.breakGlassNamespaces = breakGlassNamespaces;
+        this.clock = clock;
     }
 
-    public Verdict judge(String image, ScanOutcome outcome) {
-        if (outcome instanceof ScanOutcome.Scanned scanned) {
-            return judgeFindings(image, scanned.report().findings());
+    /** Deny at or above HIGH, fail closed, everywhere: the rule before any policy file. */
+    public static Policy builtIn(Action onPending, Clock clock) {
+        return new Policy(BUILT_IN.overriddenBy(new Settings(null, null, null, null, null, onPending, null)), Map.of(),
+                List.of(), List.of(), List.of(), List.of(), Set.of(), Set.of(), clock);
+    }
+
+    /** Checks a policy file and builds its rules; unset settings keep the built-in rule's. */
+    public static Policy from(PolicyDocument document, Action onPending, Clock clock) {
+        Settings defaults = builtIn(onPending, clock).defaults.overriddenBy(orEmpty(document.defaults()));
+        checkMaxCounts("defaults", defaults.maxCounts());
+        Map<String, Settings> overrides = new LinkedHashMap<>();
+        PolicyDocument.NamespaceSection namespaces = document.namespaces();
+        if (namespaces != null && namespaces.overrides() != null) {
+            namespaces.overrides().forEach((namespace, override) -> {
+                Settings merged = defaults.overriddenBy(orEmpty(override));
+                checkMaxCounts("namespaces.overrides." + namespace, merged.maxCounts());
+                overrides.put(namespace, merged);
+            });
         }
+        PolicyDocument.ImageLists images = document.images();
+        return new Policy(defaults, Map.copyOf(overrides), nonBlank("registries", document.registries()),
+                patterns("images.allow", images == null ? null : images.allow()),
+                patterns("images.deny", images == null ? null : images.deny()),
+                exceptionRules(document.exceptions()),
+                Set.copyOf(nonBlank("namespaces.exempt", namespaces == null ? null : namespaces.exempt())),
+                Set.copyOf(nonBlank("breakGlass.namespaces",
+                        document.breakGlass() == null ? null : document.breakGlass().namespaces())),
+                clock);
+    }
+
+    /** False when a rule decides the image without a scan (the scanner never fetches it). */
+    public boolean needsScan(ImageReference image, String namespace) {
+        return ruleWithoutScan(image, namespace).isEmpty();
+    }
+
+    public Verdict judge(String image, ScanOutcome outcome, String namespace) {
         if (outcome instanceof ScanOutcome.InvalidImage invalid) {
-            return Verdict.of(image, Verdict.Status.INVALID, false, "denied: invalid image reference: " + invalid.reason());
+            return exemptNamespaces.contains(namespace) ? exempt(image, namespace)
+                    : Verdict.of(image, Verdict.Status.INVALID, false, "denied: invalid image reference: " + invalid.reason());
+        }
+        ImageReference reference = ImageReference.parse(image);
+        Optional<Verdict> ruled = ruleWithoutScan(reference, namespace);
+        if (ruled.isPresent()) {
+            return ruled.get();
+        }
+        Settings settings = settingsFor(namespace);
+        if (outcome instanceof ScanOutcome.Scanned scanned) {
+            return judgeFindings(image, reference, scanned.report().findings(), namespace, settings);
         }
         if (outcome instanceof ScanOutcome.ScanFailed failed) {
-            return Verdict.of(image, Verdict.Status.SCAN_FAILED, false, "denied: scan failed: " + failed.reason());
+            return byAction(image, Verdict.Status.SCAN_FAILED, settings.onScanError(), "scan failed: " + failed.reason());
         }
-        String reason = ((ScanOutcome.Pending) outcome).reason();
-        return Verdict.of(image, Verdict.Status.PENDING, admitPending, (admitPending ? "allowed: " : "denied: ") + reason);
+        String reason = outcome instanceof ScanOutcome.Pending pending ? pending.reason()
+                : "the policy changed during this review, retry shortly";
+        return byAction(image, Verdict.Status.PENDING, settings.onPending(), reason);
     }
 
-    private Verdict judgeFindings(String image, List<Finding> findings) {
-        List<Finding> blocking = findings.stream().filter(f -> f.severity().isAtLeast(THRESHOLD)).toList();
-        if (blocking.isEmpty()) {
-            return Verdict.of(image, Verdict.Status.PASSED, true, "allowed: no vulnerabilities at or above " + THRESHOLD);
+    /** How a review in this namespace is enforced; break-glass needs a permitting namespace and a reason. */
+    public Enforcement enforcement(String namespace, Map<String, String> annotations) {
+        if (breakGlassNamespaces.contains(namespace) || breakGlassNamespaces.contains("*")) {
+            Optional<String> reason = annotations.entrySet().stream()
+                    .filter(a -> BREAK_GLASS_KEY.matcher(a.getKey()).matches() && !a.getValue().isBlank())
+                    .map(Map.Entry::getValue).findFirst();
+            if (reason.isPresent()) {
+                return Enforcement.breakGlass(reason.get());
+            }
         }
-        String reason = "denied: " + countsBySeverity(blocking) + " (" + firstIds(blocking) + ") at or above " + THRESHOLD;
-        return new Verdict(image, Verdict.Status.VULNERABLE, false, reason, blocking, blocking.get(0).severity());
+        return settingsFor(namespace).mode() == Mode.AUDIT ? Enforcement.AUDIT : Enforcement.ENFORCE;
+    }
+
+    Settings settingsFor(String namespace) {
+        return overrides.getOrDefault(namespace, defaults);
+    }
+
+    private Optional<Verdict> ruleWithoutScan(ImageReference image, String namespace) {
+        String shown = image.original();
+        if (exemptNamespaces.contains(namespace)) {
+            return Optional.of(exempt(shown, namespace));
+        }
+        for (ImagePattern deny : denyImages) {
+            if (deny.matches(image)) {
+                return Optional.of(Verdict.of(shown, Verdict.Status.DENIED_BY_RULE, false, "denied: image matches deny rule " + deny));
+            }
+        }
+        for (ImagePattern allow : allowImages) {
+            if (allow.matches(image)) {
+                return Optional.of(Verdict.of(shown, Verdict.Status.ALLOWED_BY_RULE, true,
+                        "allowed: image matches allow rule " + allow + " (not scanned)"));
+            }
+        }
+        if (!registries.isEmpty() && registries.stream().noneMatch(entry -> fromRegistry(image, entry))) {
+            boolean hostKnown = registries.stream().anyMatch(entry -> entry.split("/")[0].equals(image.domain()));
+            String what = hostKnown ? "repository " + image.repository() : "registry " + image.domain();
+            return Optional.of(Verdict.of(shown, Verdict.Status.DENIED_BY_RULE, false, "denied: " + what + " is not allowed"));
+        }
+        if (settingsFor(namespace).requireDigest() && !image.isDigestPinned()) {
+            return Optional.of(Verdict.of(shown, Verdict.Status.DENIED_BY_RULE, false,
+                    "denied: image must be pinned by digest (name@sha256:...)"));
+        }
+        return Optional.empty();
+    }
+
+    private static boolean fromRegistry(ImageReference image, String entry) {
+        String prefix = entry.endsWith("/") ? entry.substring(0, entry.length() - 1) : entry;
+        return image.domain().equals(prefix) || image.repository().equals(prefix) || image.repository().startsWith(prefix + "/");
+    }
+
+    private Verdict judgeFindings(String image, ImageReference reference, List<Finding> findings, String namespace,
+                                  Settings settings) {
+        LocalDate today = LocalDate.now(clock);
+        List<Finding> counted = new ArrayList<>();
+        List<String> excepted = new ArrayList<>();
+        for (Finding finding : findings) {
+            if (settings.ignoreUnfixed() && !finding.hasFix()) {
+                continue;
+            }
+            Optional<ExceptionRule> exception = exceptions.stream()
+                    .filter(rule -> rule.covers(finding, reference, namespace, today)).findFirst();
+            if (exception.isPresent()) {
+                if (!excepted.contains(exception.get().describe())) {
+                    excepted.add(exception.get().describe());
+                }
+            } else {
+                counted.add(finding);
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        List<Finding> blocking = counted.stream().filter(f -> f.severity().isAtLeast(settings.severity())).toList();
+        if (!blocking.isEmpty()) {
+            problems.add(countsBySeverity(blocking) + " (" + firstIds(blocking) + ") at or above " + settings.severity());
+        }
+        List<Finding> overCounts = new ArrayList<>(blocking);
+        settings.maxCounts().forEach((severity, max) -> {
+            List<Finding> ofSeverity = counted.stream().filter(f -> f.severity() == severity).toList();
+            if (ofSeverity.size() > max && !severity.isAtLeast(settings.severity())) {
+                problems.add(ofSeverity.size() + " " + severity + " (" + firstIds(ofSeverity) + "), more than " + max + " allowed");
+                overCounts.addAll(ofSeverity);
+            }
+        });
+        if (problems.isEmpty()) {
+            String reason = excepted.isEmpty() ? "allowed: no vulnerabilities at or above " + settings.severity()
+                    : "allowed: " + String.join(", ", excepted);
+            return new Verdict(image, Verdict.Status.PASSED, true, reason, List.of(), null, excepted);
+        }
+        List<Finding> against = overCounts.stream().distinct().sorted(Finding.MOST_SEVERE_FIRST).toList();
+        return new Verdict(image, Verdict.Status.VULNERABLE, false, "denied: " + String.join("; ", problems), against,
+                against.get(0).severity(), excepted);
+    }
+
+    private static Verdict byAction(String image, Verdict.Status status, Action action, String reason) {
+        boolean allowed = action == Action.ALLOW;
+        return Verdict.of(image, status, allowed, (allowed ? "allowed: " : "denied: ") + reason);
+    }
+
+    private static Verdict exempt(String image, String namespace) {
+        return Verdict.of(image, Verdict.Status.ALLOWED_BY_RULE, true, "allowed: namespace " + namespace + " is exempt");
     }
 
     /** "3 CRITICAL, 12 HIGH": most severe first, as findings are sorted. */
@@ -70,5 +229,56 @@ public class Policy {
         List<String> ids = findings.stream().map(Finding::vulnerabilityId).distinct().toList();
         String named = String.join(", ", ids.subList(0, Math.min(CVES_NAMED, ids.size())));
         return ids.size() > CVES_NAMED ? named + ", ..." : named;
+    }
+
+    private static Settings orEmpty(Settings settings) {
+        return settings != null ? settings : new Settings(null, null, null, null, null, null, null);
+    }
+
+    private static void checkMaxCounts(String where, Map<Severity, Integer> maxCounts) {
+        maxCounts.forEach((severity, max) -> {
+            if (max == null || max < 0) {
+                throw new InvalidPolicyException(where + ".maxCounts." + severity + " must be 0 or more");
+            }
+        });
+    }
+
+    private static List<String> nonBlank(String field, List<String> values) {
+        if (values == null) {
+            return List.of();
+        }
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null || values.get(i).isBlank()) {
+                throw new InvalidPolicyException(field + "[" + i + "] must not be empty");
+            }
+        }
+        return List.copyOf(values);
+    }
+
+    private static List<ImagePattern> patterns(String field, List<String> globs) {
+        return nonBlank(field, globs).stream().map(ImagePattern::of).toList();
+    }
+
+    private static List<ExceptionRule> exceptionRules(List<PolicyDocument.ExceptionEntry> entries) {
+        if (entries == null) {
+            return List.of();
+        }
+        List<ExceptionRule> rules = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            PolicyDocument.ExceptionEntry entry = entries.get(i);
+            String field = "exceptions[" + i + "]";
+            if (entry == null || entry.id() == null || entry.id().isBlank()) {
+                throw new InvalidPolicyException(field + ".id is required");
+            }
+            if (entry.expires() == null) {
+                throw new InvalidPolicyException(field + ".expires is required (YYYY-MM-DD): every exception must end");
+            }
+            if (entry.reason() == null || entry.reason().isBlank()) {
+                throw new InvalidPolicyException(field + ".reason is required (a ticket or a sentence)");
+            }
+            rules.add(new ExceptionRule(entry.id(), patterns(field + ".images", entry.images()),
+                    nonBlank(field + ".namespaces", entry.namespaces()), entry.expires(), entry.reason()));
+        }
+        return rules;
     }
 }

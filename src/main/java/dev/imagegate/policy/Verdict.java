@@ -13,18 +13,20 @@ import java.util.List;
  * @param allowed  whether this image may run
  * @param reason   why, in words a developer acts on (without the image name)
  * @param findings the vulnerabilities that count against the image, most severe first
- * @param highest  the most severe of those findings, or null when there are none
+ * @param highest    the most severe of those findings, or null when there are none
+ * @param exceptions the policy exceptions that excused findings of this image, described
  */
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
-                      Severity highest) {
+                      Severity highest, List<String> exceptions) {
 
-    public enum Status { PASSED, VULNERABLE, INVALID, SCAN_FAILED, PENDING }
+    public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING }
 
     public Verdict {
         findings = List.copyOf(findings);
+        exceptions = List.copyOf(exceptions);
     }
 
     public static Verdict of(String image, Status status, boolean allowed, String reason) {
-        return new Verdict(image, status, allowed, reason, List.of(), null);
+        return new Verdict(image, status, allowed, reason, List.of(), null, List.of());
     }
 }

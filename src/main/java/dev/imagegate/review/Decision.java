@@ -1,24 +1,29 @@
 package dev.imagegate.review;
 
+import dev.imagegate.policy.Enforcement;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.scan.Severity;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The answer to one ImageReview: allowed only if every image is allowed.
+ * The answer to one ImageReview: allowed only if every image is allowed, unless the namespace is audited or
+ * the pod broke the glass, in which case it is admitted and the would-be denial recorded.
  *
+ * @param mode             {@code enforce}, {@code audit} or {@code break-glass}
  * @param reason           what {@code kubectl} shows on a deny: each denied image and why, on one line
  * @param auditAnnotations recorded by the API server as {@code imagepolicywebhook.image-policy.k8s.io/<key>}
  */
-public record Decision(Instant decidedAt, String namespace, boolean allowed, String reason, List<Verdict> verdicts,
-                       Map<String, String> auditAnnotations) {
+public record Decision(Instant decidedAt, String namespace, String mode, boolean allowed, String reason,
+                       List<Verdict> verdicts, Map<String, String> auditAnnotations) {
 
     /** kubectl shows the whole reason; past this it is noise, and the API server's audit log pays for it. */
     static final int REASON_LIMIT = 1024;
@@ -29,13 +34,24 @@ public record Decision(Instant decidedAt, String namespace, boolean allowed, Str
 
     public Decision {
         verdicts = List.copyOf(verdicts);
-        auditAnnotations = Map.copyOf(auditAnnotations);
+        auditAnnotations = Collections.unmodifiableMap(new LinkedHashMap<>(auditAnnotations));
     }
 
-    public static Decision of(String namespace, List<Verdict> verdicts, Instant now) {
-        boolean allowed = verdicts.stream().allMatch(Verdict::allowed);
-        return new Decision(now, namespace, allowed, allowed ? "" : denialReason(verdicts), verdicts,
-                auditAnnotations(allowed, verdicts));
+    public static Decision of(String namespace, List<Verdict> verdicts, Enforcement enforcement, Instant now) {
+        boolean passed = verdicts.stream().allMatch(Verdict::allowed);
+        String mode = enforcement.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        boolean allowed = passed || !enforcement.denies();
+        String reason = passed ? "" : (allowed ? mode + ": would deny: " : "") + denialReason(verdicts);
+        Map<String, String> annotations = auditAnnotations(allowed, verdicts);
+        annotations.put("mode", mode);
+        if (!passed && allowed) {
+            annotations.put("would-deny", truncate(denialReason(verdicts), ANNOTATION_VALUE_LIMIT));
+        }
+        if (enforcement.breakGlassReason() != null) {
+            annotations.put("break-glass", truncate(oneLine(enforcement.breakGlassReason()), ANNOTATION_VALUE_LIMIT));
+        }
+        return new Decision(now, namespace, mode, allowed, truncate(reason, REASON_LIMIT), verdicts,
+                Collections.unmodifiableMap(annotations));
     }
 
     /** The keys the API server keeps: Kubernetes qualified names without a prefix. */
@@ -72,6 +88,10 @@ public record Decision(Instant decidedAt, String namespace, boolean allowed, Str
         long pending = verdicts.stream().filter(v -> v.status() == Verdict.Status.PENDING).count();
         if (pending > 0) {
             annotations.put("pending-images", String.valueOf(pending));
+        }
+        List<String> exceptions = verdicts.stream().flatMap(v -> v.exceptions().stream()).distinct().toList();
+        if (!exceptions.isEmpty()) {
+            annotations.put("exceptions-applied", truncate(oneLine(String.join("; ", exceptions)), ANNOTATION_VALUE_LIMIT));
         }
         return annotations;
     }

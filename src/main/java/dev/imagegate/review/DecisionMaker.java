@@ -1,6 +1,7 @@
 package dev.imagegate.review;
 
 import dev.imagegate.policy.Policy;
+import dev.imagegate.policy.PolicyStore;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.scan.ImageScan;
 import dev.imagegate.scan.ScanOutcome;
@@ -21,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Waits for the scans of a review until its deadline, has the policy judge each image, and combines the
- * verdicts into one decision. Scans still running at the deadline are pending; they go on and their result
+ * Waits for the scans of a review until its deadline, has the policy in force judge each image, and
+ * combines the verdicts into one decision. Scans still running at the deadline are pending; they go on and their result
  * is cached for the API server's next attempt.
  */
 @Component
@@ -31,14 +32,14 @@ public class DecisionMaker {
     static final String SCAN_RUNNING = "scan in progress, retry shortly (the result will be cached)";
     static final String SCANNER_BUSY = "scanner is busy with other images, retry shortly";
 
-    private final Policy policy;
+    private final PolicyStore policies;
     private final ReviewProperties properties;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter pendingVerdicts;
 
-    public DecisionMaker(Policy policy, ReviewProperties properties, MeterRegistry meters) {
-        this.policy = policy;
+    public DecisionMaker(PolicyStore policies, ReviewProperties properties, MeterRegistry meters) {
+        this.policies = policies;
         this.properties = properties;
         this.clock = Clock.systemUTC();
         this.meters = meters;
@@ -48,12 +49,14 @@ public class DecisionMaker {
     public Decision decide(@Body List<ImageScan> scans, @Variable("review") ImageReview review,
                            Exchange exchange) {
         awaitUntil(Instant.ofEpochMilli(exchange.getClock().getCreated()).plus(properties.deadline()), scans);
+        Policy policy = policies.current();
         List<String> images = review.images();
         List<Verdict> verdicts = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            verdicts.add(policy.judge(images.get(i), outcomeNow(scans.get(i).outcome())));
+            verdicts.add(policy.judge(images.get(i), outcomeNow(scans.get(i).outcome()), review.namespace()));
         }
-        Decision decision = Decision.of(review.namespace(), verdicts, clock.instant());
+        Decision decision = Decision.of(review.namespace(), verdicts,
+                policy.enforcement(review.namespace(), review.annotations()), clock.instant());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
         return decision;
     }

@@ -8,11 +8,11 @@ import java.time.Duration;
 /**
  * How reviews are answered ({@code imagegate.review.*}).
  *
- * @param deadline    every review is answered within this time; scans not finished by then are pending.
- *                    Keep it well under the API server's fixed 30 s.
- * @param onPending   {@code deny} (the API server asks again after its denyTTL) or {@code allow}
+ * @param deadline    every review is answered within this time; scans not finished by then are pending
+ *                    (what pending means is the policy's {@code onPending}, by default
+ *                    {@code imagegate.review.on-pending}). Keep it well under the API server's fixed 30 s.
  * @param maxBodySize larger requests get 413
  */
 @ConfigurationProperties("imagegate.review")
-public record ReviewProperties(Duration deadline, String onPending, DataSize maxBodySize) {
+public record ReviewProperties(Duration deadline, DataSize maxBodySize) {
 }

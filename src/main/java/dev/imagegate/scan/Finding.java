@@ -1,5 +1,7 @@
 package dev.imagegate.scan;
 
+import java.util.Comparator;
+
 /**
  * One vulnerability trivy found in one package of an image.
  *
@@ -8,6 +10,9 @@ package dev.imagegate.scan;
  */
 public record Finding(String vulnerabilityId, Severity severity, String packageName,
                       String installedVersion, String fixedVersion, String status) {
+
+    public static final Comparator<Finding> MOST_SEVERE_FIRST =
+            Comparator.comparing(Finding::severity).reversed().thenComparing(Finding::vulnerabilityId);
 
     public boolean hasFix() {
         return fixedVersion != null && !fixedVersion.isBlank();

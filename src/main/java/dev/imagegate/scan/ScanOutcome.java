@@ -15,6 +15,10 @@ public sealed interface ScanOutcome {
     record InvalidImage(String reason) implements ScanOutcome {
     }
 
+    /** A policy rule decides the image without a scan (exempt namespace, registry, allow or deny list, digest). */
+    record NotScanned() implements ScanOutcome {
+    }
+
     /** The scan has not finished in time for this review; it goes on in the background. */
     record Pending(String reason) implements ScanOutcome {
     }

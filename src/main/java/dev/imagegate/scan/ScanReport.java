@@ -1,7 +1,6 @@
 package dev.imagegate.scan;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -12,11 +11,8 @@ import java.util.List;
  */
 public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion) {
 
-    private static final Comparator<Finding> MOST_SEVERE_FIRST =
-            Comparator.comparing(Finding::severity).reversed().thenComparing(Finding::vulnerabilityId);
-
     public ScanReport {
-        findings = findings.stream().sorted(MOST_SEVERE_FIRST).toList();
+        findings = findings.stream().sorted(Finding.MOST_SEVERE_FIRST).toList();
         repoDigests = List.copyOf(repoDigests);
     }
 

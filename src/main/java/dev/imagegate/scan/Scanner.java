@@ -78,6 +78,11 @@ public class Scanner {
         return ImageScan.finished(new ScanOutcome.InvalidImage(invalid.getMessage()));
     }
 
+    /** The outcome for an image a policy rule decides without a scan. */
+    public ImageScan notScanned(ImageReference image) {
+        return ImageScan.finished(new ScanOutcome.NotScanned());
+    }
+
     @EventListener(ApplicationReadyEvent.class)
     public void prewarm() {
         for (String image : properties.prewarm()) {

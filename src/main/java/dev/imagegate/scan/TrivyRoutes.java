@@ -46,6 +46,14 @@ public class TrivyRoutes extends RouteBuilder {
                 .setBody(constant(null))
                 .to("exec:{{imagegate.trivy.command}}?commandExecutor=#trivyProcessExecutor");
 
+        from("timer:trivy-version?delay=0&period=300000").routeId("trivy-version-timer")
+                .to("direct:trivy-version");
+
+        from("direct:trivy-version").routeId("trivy-version")
+                .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
+                .to("direct:exec-trivy")
+                .bean("trivyDatabase", "update");
+
         if (properties.dbRefresh() != null && !properties.clientServerMode()) {
             from("timer:trivy-db-refresh?delay=0&period=" + properties.dbRefresh().toMillis()).routeId("trivy-db-refresh")
                     .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "downloadDbArguments"))
@@ -55,7 +63,8 @@ public class TrivyRoutes extends RouteBuilder {
                             .log("trivy vulnerability DB refreshed")
                         .otherwise()
                             .log(LoggingLevel.WARN, "trivy vulnerability DB refresh failed (exit ${header.CamelExecExitValue})")
-                    .end();
+                    .end()
+                    .to("direct:trivy-version");
         }
     }
 }

@@ -163,5 +163,6 @@ class ScanEngineHttpTest {
         assertThat(metrics).contains("imagegate_reviews_total{decision=\"allowed\"}", "imagegate_scans_total{outcome=\"scanned\"}",
                 "imagegate_scan_duration_seconds_count", "imagegate_scan_cache_total{result=\"hit\"}",
                 "imagegate_scan_cache_total{result=\"miss\"}", "imagegate_scans_in_flight", "imagegate_verdicts_pending_total");
+        assertThat(metrics).containsPattern("imagegate_trivy_db_age_seconds [0-9.E]+\\n");
     }
 }

@@ -12,7 +12,8 @@ import java.time.Duration;
  *                    (what pending means is the policy's {@code onPending}, by default
  *                    {@code imagegate.review.on-pending}). Keep it well under the API server's fixed 30 s.
  * @param maxBodySize larger requests get 413
+ * @param maxInFlight reviews answered at once; more get 429 with Retry-After
  */
 @ConfigurationProperties("imagegate.review")
-public record ReviewProperties(Duration deadline, DataSize maxBodySize) {
+public record ReviewProperties(Duration deadline, DataSize maxBodySize, int maxInFlight) {
 }

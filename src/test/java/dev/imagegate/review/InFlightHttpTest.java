@@ -1,0 +1,95 @@
+package dev.imagegate.review;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TrivyDouble;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Reviews waiting for slow scans hold a thread each; they must neither delay cached answers nor pile up. */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
+        "imagegate.trivy.timeout=5s",
+        "imagegate.scan.max-concurrent=32",
+        "imagegate.review.deadline=3s",
+        "imagegate.review.max-in-flight=12"})
+class InFlightHttpTest {
+
+    static final TrivyDouble trivy = new TrivyDouble();
+
+    @DynamicPropertySource
+    static void trivyDouble(DynamicPropertyRegistry registry) {
+        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
+    }
+
+    @LocalServerPort
+    int port;
+
+    ReviewClient client;
+
+    @BeforeEach
+    void connect() {
+        client = new ReviewClient(port);
+    }
+
+    @Test
+    void cachedAnswersNeverQueueBehindReviewsWaitingForScans() throws Exception {
+        client.review("registry.test/queue/clean:1");
+        ExecutorService apiServers = Executors.newFixedThreadPool(10);
+        try {
+            for (int i = 0; i < 10; i++) {
+                String image = "registry.test/queue/hang:" + i;
+                apiServers.submit(() -> client.review(image));
+            }
+            await().atMost(Duration.ofSeconds(2)).until(() -> trivy.runsOf("registry.test/queue/hang:9").size() == 1);
+
+            long started = System.nanoTime();
+            JsonNode cached = client.review("registry.test/queue/clean:1");
+
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+            assertThat(cached.get("allowed").asBoolean()).isTrue();
+        } finally {
+            apiServers.shutdown();
+            apiServers.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void reviewsBeyondTheInFlightBoundGetAFast429() throws Exception {
+        ExecutorService apiServers = Executors.newFixedThreadPool(12);
+        try {
+            for (int i = 0; i < 12; i++) {
+                String image = "registry.test/bound/hang:" + i;
+                apiServers.submit(() -> client.review(image));
+            }
+            await().atMost(Duration.ofSeconds(2)).until(() -> trivy.runsOf("registry.test/bound/hang:11").size() == 1);
+
+            HttpResponse<String> extra = client.post(ReviewClient.imageReview("default", "registry.test/bound/clean:1"));
+
+            assertThat(extra.statusCode()).isEqualTo(429);
+            assertThat(extra.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(ReviewClient.json(extra.body()).get("error").asText()).isEqualTo("too many reviews in flight, retry shortly");
+        } finally {
+            apiServers.shutdown();
+            apiServers.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        // Permits come back as the answers complete; none is lost.
+        await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(client.post(ReviewClient.imageReview("default", "registry.test/bound/clean:1")).statusCode()).isEqualTo(200));
+    }
+}

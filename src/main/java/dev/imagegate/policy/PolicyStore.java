@@ -7,13 +7,12 @@ import org.apache.camel.language.simple.Simple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
@@ -23,10 +22,10 @@ import java.util.Locale;
  * The policy in force, read from {@code imagegate.policy.file} and read again when the file changes. The
  * file is compared by content, so an in-place write, a rename over it and a Kubernetes ConfigMap update (a
  * {@code ..data} symlink swap) all count. A file that does not parse or validate leaves the previous policy
- * in force; the error is logged with its line and field and shown by the {@code policy} health component.
+ * in force; the error is logged with its line and field and shown by {@link PolicyHealthIndicator}.
  */
 @Component("policyStore")
-public class PolicyStore implements HealthIndicator {
+public class PolicyStore {
 
     private static final Logger log = LoggerFactory.getLogger(PolicyStore.class);
 
@@ -91,11 +90,17 @@ public class PolicyStore implements HealthIndicator {
         }
     }
 
-    @Override
-    public Health health() {
-        Health.Builder health = lastError == null ? Health.up() : Health.unknown().withDetail("error", lastError);
-        return health.withDetail("file", properties.file().toString())
-                .withDetail("loadedAt", String.valueOf(loadedAt)).build();
+    /** Why the file on disk is not the policy in force, or null when it is. */
+    public String lastError() {
+        return lastError;
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    public Path file() {
+        return properties.file();
     }
 
     private void fail(String error, byte[] content) {

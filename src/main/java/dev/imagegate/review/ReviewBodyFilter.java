@@ -25,13 +25,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Reads each request body before the routes see it: at most {@code imagegate.review.max-body-size} bytes
- * (413 beyond, counted after gzip decoding so a small compressed bomb cannot expand past it), and gzip
- * {@code Content-Encoding} decoded, so routes always get plain, bounded bytes.
+ * Reads each request body before the routes see it: JSON only (415 otherwise), at most
+ * {@code imagegate.review.max-body-size} bytes (413 beyond, counted after gzip decoding so a small compressed
+ * bomb cannot expand past it), and gzip {@code Content-Encoding} decoded, so routes always get plain, bounded
+ * bytes.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -52,6 +54,11 @@ public class ReviewBodyFilter extends OncePerRequestFilter {
             reject(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, tooLarge());
             return;
         }
+        if (!isJson(request.getContentType())) {
+            reject(response, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/json, not " + request.getContentType());
+            return;
+        }
         String encoding = request.getHeader("Content-Encoding");
         boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
         if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
@@ -70,6 +77,15 @@ public class ReviewBodyFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(new ReadBodyRequest(request, body), response);
+    }
+
+    /** What kube-apiserver sends; a missing type is read as JSON too. Form bodies would be parsed as parameters. */
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return true;
+        }
+        String type = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.endsWith("+json");
     }
 
     private byte[] readAtMost(InputStream in) throws IOException {

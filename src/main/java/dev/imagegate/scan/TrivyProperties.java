@@ -19,11 +19,12 @@ import java.util.Map;
  * @param dbRefresh     how often a timer route runs {@code trivy image --download-db-only}, or null for never
  * @param environment   extra environment for trivy: registry credentials, proxies, {@code TRIVY_*} settings
  * @param maxReportSize a report larger than this fails the scan instead of filling the heap
+ * @param maxDbAge      ImageGate is not ready while trivy's vulnerability DB is older than this
  */
 @ConfigurationProperties("imagegate.trivy")
 public record TrivyProperties(String command, Duration timeout, String server, String token, String tokenHeader,
                               String cacheDir, boolean skipDbUpdate, Duration dbRefresh,
-                              Map<String, String> environment, DataSize maxReportSize) {
+                              Map<String, String> environment, DataSize maxReportSize, Duration maxDbAge) {
 
     public TrivyProperties {
         environment = environment == null ? Map.of() : Map.copyOf(environment);

@@ -128,7 +128,7 @@ class PolicyHttpTest {
         policies.reloadIfChanged();
 
         assertThat(review("default", "evil.example/y:1").get("allowed").asBoolean()).isFalse();
-        assertThat(policies.health().getDetails().get("error").toString()).contains("line 2", "\"HIHG\" is not a valid value");
+        assertThat(policies.lastError()).contains("line 2", "\"HIHG\" is not a valid value");
     }
 
     private JsonNode review(String namespace, String image) {

@@ -28,7 +28,7 @@ class PolicyStoreTest {
         PolicyStore store = store(dir.resolve("absent.yaml"));
 
         assertThat(thresholdOf(store)).isEqualTo("HIGH");
-        assertThat(store.health().getStatus()).isEqualTo(Status.UP);
+        assertThat(new PolicyHealthIndicator(store).health().getStatus()).isEqualTo(Status.UP);
     }
 
     @Test
@@ -84,15 +84,15 @@ class PolicyStoreTest {
         store.reloadIfChanged();
 
         assertThat(thresholdOf(store)).isEqualTo("CRITICAL");
-        assertThat(store.health().getStatus()).isEqualTo(Status.UNKNOWN);
-        assertThat(store.health().getDetails().get("error").toString())
+        assertThat(new PolicyHealthIndicator(store).health().getStatus()).isEqualTo(Status.UNKNOWN);
+        assertThat(store.lastError())
                 .contains("at line 3, field defaults.ignoreUnfixd: unknown field \"ignoreUnfixd\"", "keeping the previous policy");
 
         Files.writeString(file, DENY_HIGH);
         store.reloadIfChanged();
 
         assertThat(thresholdOf(store)).isEqualTo("HIGH");
-        assertThat(store.health().getStatus()).isEqualTo(Status.UP);
+        assertThat(new PolicyHealthIndicator(store).health().getStatus()).isEqualTo(Status.UP);
     }
 
     @Test
@@ -104,7 +104,7 @@ class PolicyStoreTest {
         store.reloadIfChanged();
 
         assertThat(thresholdOf(store)).isEqualTo("CRITICAL");
-        assertThat(store.health().getDetails().get("error").toString()).contains("is missing");
+        assertThat(store.lastError()).contains("is missing");
     }
 
     private static PolicyStore store(Path file) {

@@ -111,6 +111,16 @@ class BadInputHttpTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"})
+    void bodiesThatAreNotJsonGet415(String contentType) {
+        HttpResponse<String> response = client.send(client.request("/scan").header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"ImageReview\"}")).build());
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(json(response.body()).get("error").asText()).startsWith("Content-Type must be application/json");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"GET", "PUT", "DELETE", "PATCH"})
     void onlyPostIsAllowed(String method) {
         HttpResponse<String> response = client.send(client.request("/scan")

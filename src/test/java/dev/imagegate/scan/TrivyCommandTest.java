@@ -43,7 +43,7 @@ class TrivyCommandTest {
     @Test
     void theEnvironmentIsBuiltFromScratch() {
         TrivyCommand command = new TrivyCommand(new TrivyProperties("trivy", Duration.ofMinutes(5), null, null, null, null,
-                false, null, Map.of("TRIVY_USERNAME", "robot"), DataSize.ofMegabytes(32)));
+                false, null, Map.of("TRIVY_USERNAME", "robot"), DataSize.ofMegabytes(32), Duration.ofDays(7)));
 
         Map<String, String> env = command.environment(Map.of("PATH", "/usr/bin", "HOME", "/home/imagegate",
                 "AWS_SECRET_ACCESS_KEY", "leak", "SPRING_DATASOURCE_PASSWORD", "leak", "TRIVY_INSECURE", "true"));
@@ -57,6 +57,6 @@ class TrivyCommandTest {
     private static TrivyProperties properties(String server, String token, String header, boolean skipDbUpdate,
                                               Duration dbRefresh) {
         return new TrivyProperties("trivy", Duration.ofMinutes(5), server, token, header, null, skipDbUpdate, dbRefresh,
-                Map.of(), DataSize.ofMegabytes(32));
+                Map.of(), DataSize.ofMegabytes(32), Duration.ofDays(7));
     }
 }

@@ -29,7 +29,7 @@ class TrivyOutputTest {
     private static final Path REPORTS = Path.of("src/test/trivy/reports");
 
     private final TrivyOutput output = new TrivyOutput(new ObjectMapper(), new TrivyProperties("trivy",
-            Duration.ofMinutes(5), null, null, null, null, false, null, Map.of(), DataSize.ofMegabytes(32)));
+            Duration.ofMinutes(5), null, null, null, null, false, null, Map.of(), DataSize.ofMegabytes(32), Duration.ofDays(7)));
 
     @Test
     void readsFindingsFromEveryResultMostSevereFirst() throws IOException {

@@ -64,7 +64,7 @@ class TrivyProcessExecutorTest {
 
     private TrivyProcessExecutor executor(Map<String, String> environment, DataSize maxReport) {
         TrivyProperties properties = new TrivyProperties("trivy", Duration.ofMinutes(5), null, null, null, null, false,
-                null, environment, maxReport);
+                null, environment, maxReport, Duration.ofDays(7));
         return new TrivyProcessExecutor(new TrivyCommand(properties), properties);
     }
 

@@ -1,0 +1,79 @@
+package dev.imagegate.alert;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.imagegate.policy.Verdict;
+import dev.imagegate.review.Decision;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+import java.util.List;
+
+/** Turns decisions into alerts for {@code routes/alerts.yaml}: which alert, at most once per window, and counts. */
+@Component("alerts")
+public class Alerts {
+
+    private final AlertProperties properties;
+    private final Cache<String, Boolean> recentlySent;
+    private final MeterRegistry meters;
+
+    public Alerts(AlertProperties properties, MeterRegistry meters) {
+        this.properties = properties;
+        this.meters = meters;
+        this.recentlySent = Caffeine.newBuilder().expireAfterWrite(properties.window()).maximumSize(100_000).build();
+    }
+
+    /** The alert a decision raises, or null when it raises none. */
+    public Alert of(Decision decision) {
+        String kind = kindOf(decision);
+        if (kind == null || !properties.on().contains(kind)) {
+            return null;
+        }
+        List<Alert.ImageVerdict> verdicts = decision.verdicts().stream().map(this::imageVerdict).toList();
+        return new Alert(decision.decidedAt(), kind, decision.namespace(), decision.mode(), decision.allowed(),
+                decision.verdicts().stream().map(Verdict::image).toList(), decision.reason(), verdicts);
+    }
+
+    /** True the first time this namespace, these images and this kind alert within the window. */
+    public boolean firstInWindow(Alert alert) {
+        String key = alert.kind() + "\n" + alert.namespace() + "\n" + String.join("\n", alert.images());
+        boolean first = recentlySent.asMap().putIfAbsent(key, Boolean.TRUE) == null;
+        if (!first) {
+            meters.counter("imagegate.alerts.suppressed").increment();
+        }
+        return first;
+    }
+
+    /** Counts an alert a sink's full queue could not take. */
+    public void dropped(@Header("sink") String sink) {
+        meters.counter("imagegate.alerts.dropped", "sink", sink).increment();
+    }
+
+    /** Counts an alert a sink still refused after its retries. */
+    public void failed(@Header("sink") String sink) {
+        meters.counter("imagegate.alerts.failed", "sink", sink).increment();
+    }
+
+    private static String kindOf(Decision decision) {
+        boolean wouldDeny = decision.verdicts().stream().anyMatch(v -> !v.allowed());
+        if (decision.mode().equals("break-glass")) {
+            return "break-glass";
+        }
+        if (!decision.allowed()) {
+            return "denied";
+        }
+        if (wouldDeny) {
+            return "audit";
+        }
+        return decision.verdicts().stream().anyMatch(v -> v.status() == Verdict.Status.SCAN_FAILED) ? "scan-failure" : null;
+    }
+
+    private Alert.ImageVerdict imageVerdict(Verdict verdict) {
+        List<Alert.TopFinding> findings = verdict.findings().stream().limit(properties.findings())
+                .map(f -> new Alert.TopFinding(f.vulnerabilityId(), f.severity().name(), f.packageName(),
+                        f.installedVersion(), f.fixedVersion()))
+                .toList();
+        return new Alert.ImageVerdict(verdict.image(), verdict.status().name(), verdict.allowed(), verdict.reason(), findings);
+    }
+}

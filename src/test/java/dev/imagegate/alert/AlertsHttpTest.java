@@ -1,0 +1,264 @@
+package dev.imagegate.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.icegreen.greenmail.configuration.GreenMailConfiguration;
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TrivyDouble;
+import jakarta.mail.Message;
+import jakarta.mail.internet.MimeMessage;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Decisions forwarded to a real SMTP server (GreenMail) and to real HTTP endpoints (WireMock) standing in
+ * for a JSON webhook and a Slack incoming webhook; failing and hanging sinks never touch admission.
+ */
+@CamelSpringBootTest
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
+        "imagegate.trivy.timeout=10s",
+        "imagegate.alerts.retries=2",
+        "imagegate.alerts.retry-delay=100",
+        "camel.component.http.response-timeout=1000",
+        "camel.component.http.so-timeout=1000",
+        "imagegate.alerts.webhook.enabled=true",
+        "imagegate.alerts.slack.enabled=true",
+        "imagegate.alerts.email.enabled=true",
+        "imagegate.alerts.email.host=127.0.0.1",
+        "imagegate.alerts.email.port=3025",
+        "imagegate.alerts.email.username=imagegate",
+        "imagegate.alerts.email.password=" + AlertsHttpTest.MAIL_PASSWORD,
+        "imagegate.alerts.email.starttls=false",
+        "imagegate.alerts.email.from=imagegate@example.test",
+        "imagegate.alerts.email.to=security@example.test,oncall@example.test"})
+class AlertsHttpTest {
+
+    static final String MAIL_PASSWORD = "mail-s3cret-pw";
+    static final String WEBHOOK_TOKEN = "hook-s3cret-token";
+    static final String POLICY = """
+            namespaces:
+              overrides:
+                audited: {mode: audit}
+                lenient: {onScanError: allow}
+            breakGlass:
+              namespaces: [prod]
+            """;
+
+    @RegisterExtension
+    static final GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP)
+            .withConfiguration(GreenMailConfiguration.aConfig().withUser("imagegate", MAIL_PASSWORD))
+            .withPerMethodLifecycle(false);
+
+    @RegisterExtension
+    static final WireMockExtension http = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    @DynamicPropertySource
+    static void sinks(DynamicPropertyRegistry registry) {
+        registry.add("imagegate.alerts.webhook.url", () -> http.baseUrl() + "/hooks/" + WEBHOOK_TOKEN);
+        registry.add("imagegate.alerts.slack.webhook-url", () -> http.baseUrl() + "/services/T000/B000/" + WEBHOOK_TOKEN);
+        registry.add("imagegate.policy.file", AlertsHttpTest::policyFile);
+    }
+
+    @LocalServerPort
+    int port;
+
+    ReviewClient client;
+
+    @BeforeEach
+    void sinksAnswer() {
+        client = new ReviewClient(port);
+        http.stubFor(post(urlEqualTo("/hooks/" + WEBHOOK_TOKEN)).willReturn(aResponse().withStatus(200)));
+        http.stubFor(post(urlEqualTo("/hooks/" + WEBHOOK_TOKEN)).withRequestBody(containing("\"namespace\":\"failing\""))
+                .willReturn(aResponse().withStatus(500)));
+        http.stubFor(post(urlEqualTo("/hooks/" + WEBHOOK_TOKEN)).withRequestBody(containing("\"namespace\":\"hanging\""))
+                .willReturn(aResponse().withStatus(200).withFixedDelay(5000)));
+        http.stubFor(post(urlEqualTo("/services/T000/B000/" + WEBHOOK_TOKEN)).willReturn(aResponse().withStatus(200).withBody("ok")));
+    }
+
+    @Test
+    void aDenialIsEmailedWithItsFindings() throws Exception {
+        review("mail", "registry.test/mail/vulnerable:1");
+
+        MimeMessage message = await().atMost(Duration.ofSeconds(10)).until(() -> mailAbout("mail"), m -> m != null);
+
+        assertThat(message.getSubject()).isEqualTo("[ImageGate] denied in namespace mail: registry.test/mail/vulnerable:1");
+        assertThat(Arrays.stream(message.getRecipients(Message.RecipientType.TO)).map(Object::toString))
+                .containsExactly("security@example.test", "oncall@example.test");
+        assertThat(message.getFrom()[0].toString()).isEqualTo("imagegate@example.test");
+        assertThat(GreenMailUtil.getBody(message)).contains("Denied (mode enforce)",
+                "registry.test/mail/vulnerable:1: denied: 2 CRITICAL, 3 HIGH",
+                "CRITICAL CVE-2022-22965 in org.springframework:spring-beans 5.3.15 (fixed in 5.3.18, 5.2.20)",
+                "HIGH CVE-2026-10003 in busybox 1.36.1-r15 (no fix yet)");
+    }
+
+    @Test
+    void theWebhookGetsTheAlertAsJson() {
+        review("hook", "registry.test/hook/vulnerable:1", "registry.test/hook/clean:1");
+
+        JsonNode alert = ReviewClient.json(await().atMost(Duration.ofSeconds(10))
+                .until(() -> webhookBodyAbout("hook"), body -> body != null));
+
+        assertThat(alert.get("kind").asText()).isEqualTo("denied");
+        assertThat(alert.get("namespace").asText()).isEqualTo("hook");
+        assertThat(alert.get("images")).hasSize(2);
+        assertThat(alert.at("/verdicts/0/findings/0/vulnerabilityId").asText()).isEqualTo("CVE-2022-22965");
+        assertThat(alert.at("/verdicts/0/findings/0/fixedVersion").asText()).isEqualTo("5.3.18, 5.2.20");
+        assertThat(alert.at("/verdicts/1/allowed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void slackGetsAReadableMessage() {
+        review("chat", "registry.test/chat/vulnerable:1");
+
+        String body = await().atMost(Duration.ofSeconds(10)).until(() -> http.findAll(postRequestedFor(
+                urlEqualTo("/services/T000/B000/" + WEBHOOK_TOKEN))).stream().map(LoggedRequest::getBodyAsString)
+                .filter(b -> b.contains("namespace chat")).findFirst().orElse(null), b -> b != null);
+
+        assertThat(ReviewClient.json(body).get("text").asText())
+                .startsWith("[ImageGate] denied in namespace chat: registry.test/chat/vulnerable:1");
+    }
+
+    @Test
+    void theSamePodSpecAlertsOncePerWindow() throws Exception {
+        review("retry", "registry.test/retry/vulnerable:1");
+        review("retry", "registry.test/retry/vulnerable:1");
+        review("retry", "registry.test/retry/vulnerable:1");
+        review("retry-other", "registry.test/retry/vulnerable:1");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> mailAbout("retry-other") != null);
+        Thread.sleep(500);
+        // GreenMail keeps a copy per recipient: count distinct messages.
+        assertThat(Arrays.stream(smtp.getReceivedMessages()).filter(m -> subject(m).contains("namespace retry:"))
+                .map(AlertsHttpTest::messageId).distinct()).hasSize(1);
+    }
+
+    @Test
+    void eachOutcomeSaysWhatHappened() {
+        review("audited", "registry.test/kinds/vulnerable:1");
+        reviewWithAnnotations("prod", "{\"ops.image-policy.k8s.io/break-glass\":\"INC-77\"}", "registry.test/kinds/vulnerable:2");
+        review("lenient", "registry.test/kinds/missing:1");
+
+        assertThat(ReviewClient.json(await().atMost(Duration.ofSeconds(10)).until(() -> webhookBodyAbout("audited"), b -> b != null))
+                .get("kind").asText()).isEqualTo("audit");
+        JsonNode breakGlass = ReviewClient.json(await().atMost(Duration.ofSeconds(10)).until(() -> webhookBodyAbout("prod"), b -> b != null));
+        assertThat(breakGlass.get("kind").asText()).isEqualTo("break-glass");
+        assertThat(breakGlass.get("allowed").asBoolean()).isTrue();
+        JsonNode failure = ReviewClient.json(await().atMost(Duration.ofSeconds(10)).until(() -> webhookBodyAbout("lenient"), b -> b != null));
+        assertThat(failure.get("kind").asText()).isEqualTo("scan-failure");
+        assertThat(failure.at("/verdicts/0/reason").asText()).contains("unable to find the specified image");
+    }
+
+    @Test
+    void aFailingSinkIsRetriedThenDeadLetteredWithoutSlowingAdmission(CapturedOutput output) {
+        long started = System.nanoTime();
+        review("failing", "registry.test/failing/vulnerable:1");
+        review("hanging", "registry.test/hanging/vulnerable:1");
+        review("failing", "registry.test/failing/vulnerable:2");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(took).isLessThan(Duration.ofSeconds(3));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(output.getOut()).contains("alert to webhook failed after retries (HttpOperationFailedException): "
+                    + "[ImageGate] denied in namespace failing");
+            assertThat(output.getOut()).contains("alert to webhook failed after retries (SocketTimeoutException): "
+                    + "[ImageGate] denied in namespace hanging");
+        });
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(webhookRequestsAbout("failing")).isEqualTo(2 * 3));
+        assertThat(mailAbout("failing")).isNotNull();
+    }
+
+    @Test
+    void noSecretReachesTheLog(CapturedOutput output) {
+        review("secrets", "registry.test/secrets/vulnerable:1");
+        review("failing", "registry.test/secrets/vulnerable:9");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> output.getOut().contains("namespace failing: registry.test/secrets/vulnerable:9"));
+        assertThat(output.getAll()).doesNotContain(MAIL_PASSWORD, WEBHOOK_TOKEN);
+    }
+
+    private void review(String namespace, String... images) {
+        HttpResponse<String> response = client.post(ReviewClient.imageReview(namespace, images));
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    private void reviewWithAnnotations(String namespace, String annotations, String image) {
+        HttpResponse<String> response = client.post("{\"kind\":\"ImageReview\",\"apiVersion\":\"imagepolicy.k8s.io/v1alpha1\","
+                + "\"spec\":{\"containers\":[{\"image\":\"" + image + "\"}],\"annotations\":" + annotations
+                + ",\"namespace\":\"" + namespace + "\"}}");
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    private MimeMessage mailAbout(String namespace) {
+        return Arrays.stream(smtp.getReceivedMessages()).filter(m -> subject(m).contains("namespace " + namespace + ":"))
+                .findFirst().orElse(null);
+    }
+
+    private String webhookBodyAbout(String namespace) {
+        return webhookBodies().stream().filter(body -> body.contains("\"namespace\":\"" + namespace + "\"")).findFirst().orElse(null);
+    }
+
+    private long webhookRequestsAbout(String namespace) {
+        return webhookBodies().stream().filter(body -> body.contains("\"namespace\":\"" + namespace + "\"")).count();
+    }
+
+    private List<String> webhookBodies() {
+        return http.findAll(postRequestedFor(urlEqualTo("/hooks/" + WEBHOOK_TOKEN))).stream().map(LoggedRequest::getBodyAsString).toList();
+    }
+
+    private static String subject(MimeMessage message) {
+        try {
+            return message.getSubject();
+        } catch (jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String messageId(MimeMessage message) {
+        try {
+            return message.getMessageID();
+        } catch (jakarta.mail.MessagingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String policyFile() {
+        try {
+            return Files.writeString(Files.createTempFile("alerts-policy-", ".yaml"), POLICY).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -79,6 +79,14 @@ class ReviewRouteTest {
     }
 
     @Test
+    void eachRouteGetsOnlyItsOwnErrorHandling() {
+        assertThat(camel.getRoute("image-review").getConfigurationId()).isEqualTo("review-errors");
+        assertThat(camel.getRoute("alert-webhook").getConfigurationId()).isEqualTo("alert-sinks");
+        assertThat(camel.getRoute("audit-log").getConfigurationId()).isNull();
+        assertThat(camel.getRoute("scan-image").getConfigurationId()).isNull();
+    }
+
+    @Test
     void anInvalidReviewIsAnsweredWith400AndNeverReachesAlerts() throws Exception {
         decisions.reset();
         decisions.expectedMessageCount(0);

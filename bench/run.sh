@@ -91,6 +91,32 @@ done
 echo "| RSS after $total cached reviews | $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$PID/status) |"
 stop
 
+# A hanging alert sink: every review of a vulnerable image alerts (window 1 ms) to a webhook whose server
+# accepts connections and never answers. Admission latency should match the same load with no sink.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 18099)); s.listen(4096); time.sleep(10**6)' &
+BLACKHOLE=$!
+IMAGE=registry.test/alerting/vulnerable:1
+cat > "$WORK/denied.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$(review $IMAGE)'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+for sink in none hanging; do
+  if [ $sink = none ]; then start --imagegate.alerts.window=1ms; else
+    start --imagegate.alerts.window=1ms --imagegate.alerts.webhook.enabled=true --imagegate.alerts.webhook.url=http://127.0.0.1:18099/hook
+  fi
+  post "$(review $IMAGE)" >/dev/null
+  wrk -t2 -c32 -d"${ROUND}s" -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
+  wrk -t2 -c32 -d"${ROUND}s" --latency -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" > "$WORK/sink.$sink"
+  echo "| denied reviews alerting, sink $sink: throughput, p50 / p99 | $(awk '/Requests\/sec/ {print $2}' "$WORK/sink.$sink") reviews/s, $(awk '$1 == "50%" {print $2}' "$WORK/sink.$sink" | ms) ms / $(awk '$1 == "99%" {print $2}' "$WORK/sink.$sink" | ms) ms |"
+  if [ $sink = hanging ]; then
+    echo "| alerts dropped with the sink hanging | $(curl -s "http://127.0.0.1:$PORT/actuator/prometheus" | awk '/^imagegate_alerts_dropped_total/ {print $2}') |"
+  fi
+  stop
+done
+kill $BLACKHOLE
+
 # Herd: 100 simultaneous reviews of one uncached image, scans taking 1 s.
 start --imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=1
 IMAGE=registry.test/herd/vulnerable:1

@@ -120,6 +120,15 @@ class BadInputHttpTest {
         assertThat(json(response.body()).get("error").asText()).startsWith("Content-Type must be application/json");
     }
 
+    @Test
+    void oversizedHeadersAreRefused() {
+        HttpResponse<String> response = client.send(client.request("/scan").header("Content-Type", "application/json")
+                .header("X-Padding", "x".repeat(32 * 1024)).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).doesNotContain("Exception", "at org.");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"GET", "PUT", "DELETE", "PATCH"})
     void onlyPostIsAllowed(String method) {

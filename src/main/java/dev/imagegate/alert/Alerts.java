@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Header;
+import org.apache.camel.component.seda.SedaEndpoint;
 import org.springframework.stereotype.Component;
 
 import java.util.List;
@@ -43,6 +45,19 @@ public class Alerts {
             meters.counter("imagegate.alerts.suppressed").increment();
         }
         return first;
+    }
+
+    /**
+     * Whether the sink's queue can take one more alert; when it cannot, the alert is dropped and counted here,
+     * cheaper than letting the full queue throw for every review while a sink hangs.
+     */
+    public boolean queueHasRoom(@Header("sink") String sink, CamelContext camel) {
+        SedaEndpoint queue = camel.getEndpoint("seda:alert-" + sink, SedaEndpoint.class);
+        if (queue.getQueue().remainingCapacity() > 0) {
+            return true;
+        }
+        dropped(sink);
+        return false;
     }
 
     /** Counts an alert a sink's full queue could not take. */

@@ -19,6 +19,7 @@ import org.springframework.stereotype.Component;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ public class Scanner {
                 .expireAfter(expiry(cache))
                 .refreshAfterWrite(cache.refreshAfter())
                 .recordStats()
-                .buildAsync((String canonical, java.util.concurrent.Executor unused) -> start(ImageReference.parse(canonical)));
+                .buildAsync((String canonical, Executor unused) -> start(ImageReference.parse(canonical)));
         this.scanDuration = Timer.builder("imagegate.scan.duration").description("Time trivy took per image")
                 .publishPercentiles(0.5, 0.99).register(meters);
         FunctionCounter.builder("imagegate.scan.cache", results, c -> c.synchronous().stats().hitCount())

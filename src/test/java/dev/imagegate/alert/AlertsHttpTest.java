@@ -10,6 +10,7 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -241,7 +242,7 @@ class AlertsHttpTest {
     private static String subject(MimeMessage message) {
         try {
             return message.getSubject();
-        } catch (jakarta.mail.MessagingException e) {
+        } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -249,7 +250,7 @@ class AlertsHttpTest {
     private static String messageId(MimeMessage message) {
         try {
             return message.getMessageID();
-        } catch (jakarta.mail.MessagingException e) {
+        } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -228,8 +230,7 @@ class PolicyTest {
 
     @Test
     void theShippedExampleEncodesTheDefaultRule() throws Exception {
-        Policy shipped = PolicyReader.read(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("config/policy.yaml")),
-                Action.DENY, TODAY);
+        Policy shipped = PolicyReader.read(Files.readAllBytes(Path.of("config/policy.yaml")), Action.DENY, TODAY);
 
         assertThat(shipped.judge("nginx:1.19", NGINX_1_19, "default").allowed()).isFalse();
         assertThat(shipped.judge("nginx:1.27", scanned("CVE-1:MEDIUM"), "default").allowed()).isTrue();

@@ -80,7 +80,7 @@ public class Scanner {
     }
 
     /** The outcome for an image a policy rule decides without a scan. */
-    public ImageScan notScanned(ImageReference image) {
+    public ImageScan notScanned() {
         return ImageScan.finished(new ScanOutcome.NotScanned());
     }
 

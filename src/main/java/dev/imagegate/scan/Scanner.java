@@ -66,12 +66,15 @@ public class Scanner {
     /** The outcome of scanning {@code image}: cached, already running, or started now. */
     public ImageScan scan(ImageReference image) {
         String key = image.canonical();
-        CompletableFuture<ScanOutcome> known = results.getIfPresent(key);
-        if (known == null && image.isDigestPinned()) {
-            known = results.getIfPresent(image.byDigest());
+        if (image.isDigestPinned() && !key.equals(image.byDigest())) {
+            CompletableFuture<ScanOutcome> sameDigest = results.getIfPresent(image.byDigest());
+            if (sameDigest != null) {
+                return new ImageScan(sameDigest);
+            }
         }
-        // The mapping function, unlike a refresh, keeps the reference exactly as the pod spec wrote it.
-        return new ImageScan(known != null ? known : results.get(key, (unused, executor) -> start(image)));
+        // One lookup, counted once as a hit or a miss; the mapping function, unlike a refresh, keeps the
+        // reference exactly as the pod spec wrote it.
+        return new ImageScan(results.get(key, (unused, executor) -> start(image)));
     }
 
     /** The outcome for an image whose reference did not parse; it never reaches trivy. */

@@ -2,6 +2,8 @@ package dev.imagegate.routes;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -78,6 +80,12 @@ public class RouteFiles implements HealthIndicator {
 
     private void reload(Path file, byte[] content) {
         try {
+            parse(file, content);
+        } catch (Exception e) {
+            reject(file, content, e);
+            return;
+        }
+        try {
             PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(resource(file, content)));
             serving.put(file, content);
             rejected.remove(file);
@@ -85,12 +93,31 @@ public class RouteFiles implements HealthIndicator {
             meters.counter("imagegate.routes.reloads", "result", "success").increment();
             log.info("routes reloaded from {}", file);
         } catch (Exception e) {
-            rejected.put(file, content);
-            errors.put(file, file + ": " + e.getMessage() + "; keeping the routes it had");
-            meters.counter("imagegate.routes.reloads", "result", "failure").increment();
-            log.error("route file {} did not load, keeping its previous routes: {}", file, e.getMessage());
+            // Camel removed the file's routes before the new ones failed to start: put the old ones back
+            // before the failure is reported, so nobody sees the health error while the routes are missing.
             restore(file);
+            reject(file, content, e);
         }
+    }
+
+    /**
+     * Reads the file into route definitions without touching the running routes, so YAML and DSL mistakes
+     * (most edits that go wrong) never take the file's routes down, not even for a moment.
+     */
+    private void parse(Path file, byte[] content) throws Exception {
+        for (RoutesBuilder builder : PluginHelper.getRoutesLoader(camel).findRoutesBuilders(resource(file, content))) {
+            if (builder instanceof RouteBuilder routes) {
+                routes.setCamelContext(camel);
+                routes.configure();
+            }
+        }
+    }
+
+    private void reject(Path file, byte[] content, Exception e) {
+        rejected.put(file, content);
+        errors.put(file, file + ": " + e.getMessage() + "; keeping the routes it had");
+        meters.counter("imagegate.routes.reloads", "result", "failure").increment();
+        log.error("route file {} did not load, keeping its previous routes: {}", file, e.getMessage());
     }
 
     private void restore(Path file) {

@@ -2,10 +2,14 @@ package dev.imagegate.routes;
 
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -51,6 +55,9 @@ class RouteFilesHttpTest {
     @Autowired
     RouteFiles routeFiles;
 
+    @Autowired
+    CamelContext camel;
+
     ReviewClient client;
 
     @BeforeEach
@@ -84,12 +91,15 @@ class RouteFilesHttpTest {
         assertThat(scannedAfterReload.body()).contains("CVE-2022-22965");
     }
 
-    @Test
-    void brokenYamlKeepsThePreviousRoutesAndShowsInHealth() {
-        update(REVIEW + "\n- route: [this is not\n", ALERTS);
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"\n- route: [this is not\n", "\n- route:\n    from:\n      uri: direct:x\n      steps:\n        - too: log:x\n"})
+    void aFileThatDoesNotParseNeverTakesItsRoutesDown(String mistake) {
+        Route serving = camel.getRoute("image-review");
+        update(REVIEW + mistake, ALERTS);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> routeFiles.health().getStatus().equals(Status.UNKNOWN));
         assertThat(routeFiles.health().getDetails().get("error").toString()).contains("review.yaml");
+        assertThat(camel.getRoute("image-review")).isSameAs(serving);
         assertThat(post("registry.test/broken/vulnerable:1").body()).contains("\"allowed\":false", "CVE-2022-22965");
     }
 

@@ -23,10 +23,14 @@ public class TrivyCommand {
         this.properties = properties;
     }
 
-    /** {@code trivy image ...} for one image; the reference is the last element, exactly as written. */
+    /**
+     * {@code trivy image ...} for one image; the reference is the last element, exactly as written. The image
+     * always comes from its registry, as the kubelet will pull it: a same-named image in a Docker, containerd
+     * or Podman store on the scanner's host could differ from what the pod runs.
+     */
     public List<String> scanArguments(ImageReference image) {
         List<String> args = new ArrayList<>(List.of("image", "--format", "json", "--quiet",
-                "--scanners", "vuln", "--list-all-pkgs=false", "--timeout", goDuration()));
+                "--scanners", "vuln", "--list-all-pkgs=false", "--image-src", "remote", "--timeout", goDuration()));
         args.addAll(cacheArguments());
         if (properties.clientServerMode()) {
             args.addAll(List.of("--server", properties.server()));

@@ -129,7 +129,7 @@ class ReviewHttpTest {
         client.review(image);
 
         assertThat(trivy.runsOf(image)).singleElement().satisfies(args -> assertThat(args).containsExactly("image",
-                "--format", "json", "--quiet", "--scanners", "vuln", "--list-all-pkgs=false", "--timeout", "10s",
+                "--format", "json", "--quiet", "--scanners", "vuln", "--list-all-pkgs=false", "--image-src", "remote", "--timeout", "10s",
                 "--cache-backend", "memory", image));
         try (var entries = Files.list(Path.of(trivy.workingDirectoryOf(image)))) {
             assertThat(entries).isEmpty();

@@ -18,7 +18,7 @@ class TrivyCommandTest {
         TrivyCommand command = new TrivyCommand(properties(null, null, null, false, null));
 
         assertThat(command.scanArguments(NGINX)).containsExactly("image", "--format", "json", "--quiet",
-                "--scanners", "vuln", "--list-all-pkgs=false", "--timeout", "300s", "--cache-backend", "memory", "nginx:1.27");
+                "--scanners", "vuln", "--list-all-pkgs=false", "--image-src", "remote", "--timeout", "300s", "--cache-backend", "memory", "nginx:1.27");
     }
 
     @Test

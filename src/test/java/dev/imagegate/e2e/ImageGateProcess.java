@@ -1,0 +1,64 @@
+package dev.imagegate.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The packaged {@code target/imagegate.jar}, started as operators start it, with real trivy behind it. */
+final class ImageGateProcess implements AutoCloseable {
+
+    private final ServerProcess process;
+    private final int port;
+
+    private ImageGateProcess(ServerProcess process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Starts ImageGate with these Spring properties and waits until it is ready (trivy found, DB fresh,
+     * policy and routes loaded). With the {@code tls} profile, pass {@code management.server.port}.
+     */
+    static ImageGateProcess start(String name, Map<String, String> properties, Path workDir)
+            throws IOException, InterruptedException {
+        Path jar = EndToEnd.PROJECT.resolve("target/imagegate.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
+        }
+        int port = ServerProcess.freePort();
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString(), "--server.port=" + port));
+        properties.forEach((key, value) -> command.add("--" + key + "=" + value));
+        ServerProcess process = ServerProcess.start(name, command, Map.of(), workDir);
+        int managementPort = Integer.parseInt(properties.getOrDefault("management.server.port", String.valueOf(port)));
+        try {
+            process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
+                    Duration.ofSeconds(120));
+        } catch (RuntimeException | InterruptedException e) {
+            process.close();
+            throw e;
+        }
+        return new ImageGateProcess(process, port);
+    }
+
+    int port() {
+        return port;
+    }
+
+    String logTail() {
+        return process.logTail();
+    }
+
+    private static String javaExecutable() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.imagegate.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Debian's docker-registry (the CNCF distribution registry) on loopback, with images pushed over the OCI
+ * distribution API as any client would push them.
+ */
+final class LocalRegistry implements AutoCloseable {
+
+    private static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+    private final ServerProcess process;
+    private final String host;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private LocalRegistry(ServerProcess process, String host) {
+        this.process = process;
+        this.host = host;
+    }
+
+    static LocalRegistry start(Path registry, Path workDir) throws IOException, InterruptedException {
+        int port = ServerProcess.freePort();
+        Path config = workDir.resolve("registry.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                """.formatted(Files.createDirectories(workDir.resolve("registry-data")), port));
+        ServerProcess process = ServerProcess.start("docker-registry",
+                List.of(registry.toString(), "serve", config.toString()), Map.of(), workDir);
+        String host = "127.0.0.1:" + port;
+        process.awaitHttp(URI.create("http://" + host + "/v2/"), 200, Duration.ofSeconds(30));
+        return new LocalRegistry(process, host);
+    }
+
+    /** host:port, as it appears in image references. */
+    String host() {
+        return host;
+    }
+
+    /** Pushes the image under {@code tag} and returns its manifest digest. */
+    String push(TestImage image, String tag) throws IOException, InterruptedException {
+        byte[] layerTar = TarArchive.of(image.files());
+        byte[] layer = gzip(layerTar);
+        byte[] config = json.writeValueAsBytes(Map.of(
+                "architecture", "amd64",
+                "os", "linux",
+                "config", Map.of(),
+                "rootfs", Map.of("type", "layers", "diff_ids", List.of(digest(layerTar)))));
+        uploadBlob(image.repository(), layer);
+        uploadBlob(image.repository(), config);
+        byte[] manifest = json.writeValueAsBytes(Map.of(
+                "schemaVersion", 2,
+                "mediaType", MANIFEST,
+                "config", descriptor("application/vnd.oci.image.config.v1+json", config),
+                "layers", List.of(descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer))));
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(url("/v2/" + image.repository() + "/manifests/" + tag))
+                .header("Content-Type", MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        expect(put, 201);
+        return put.headers().firstValue("Docker-Content-Digest").orElse(digest(manifest));
+    }
+
+    private void uploadBlob(String repository, byte[] blob) throws IOException, InterruptedException {
+        HttpResponse<String> start = http.send(HttpRequest.newBuilder(url("/v2/" + repository + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        expect(start, 202);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        URI upload = URI.create("http://" + host).resolve(location);
+        String separator = upload.getQuery() == null ? "?" : "&";
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest(blob)))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.ofString());
+        expect(put, 201);
+    }
+
+    private static Map<String, Object> descriptor(String mediaType, byte[] content) {
+        return Map.of("mediaType", mediaType, "digest", digest(content), "size", content.length);
+    }
+
+    private URI url(String path) {
+        return URI.create("http://" + host + path);
+    }
+
+    private static void expect(HttpResponse<String> response, int status) {
+        if (response.statusCode() != status) {
+            throw new IllegalStateException(response.request().method() + " " + response.request().uri()
+                    + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    static String digest(byte[] content) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(content);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

@@ -30,9 +30,13 @@ final class ImageGateProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
         }
-        int port = ServerProcess.freePort();
+        int port = properties.containsKey("server.port") ? Integer.parseInt(properties.get("server.port")) : ServerProcess.freePort();
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString(), "--server.port=" + port));
-        properties.forEach((key, value) -> command.add("--" + key + "=" + value));
+        properties.forEach((key, value) -> {
+            if (!key.equals("server.port")) {
+                command.add("--" + key + "=" + value);
+            }
+        });
         ServerProcess process = ServerProcess.start(name, command, Map.of(), workDir);
         int managementPort = Integer.parseInt(properties.getOrDefault("management.server.port", String.valueOf(port)));
         try {

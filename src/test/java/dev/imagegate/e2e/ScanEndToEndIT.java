@@ -104,7 +104,7 @@ class ScanEndToEndIT {
         JsonNode status = review(standalone, image(ALPINE_CLEAN, "no-such-tag"));
 
         assertThat(status.get("allowed").asBoolean()).as(status.toString()).isFalse();
-        assertThat(status.get("reason").asText()).contains(image(ALPINE_CLEAN, "no-such-tag"), "MANIFEST_UNKNOWN");
+        assertThat(status.get("reason").asText()).contains(image(ALPINE_CLEAN, "no-such-tag"), "unable to find the specified image");
     }
 
     @Test

@@ -1,11 +1,6 @@
 package main
 
-import (
-	"errors"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apiserver/pkg/admission"
-)
+import "k8s.io/apiserver/pkg/admission"
 
 // recordingAttributes keeps the audit annotations the plugin adds, split by whether the API server's
 // own attributes record accepted them (it checks the key format and forbids overwrites).
@@ -22,9 +17,4 @@ func (r *recordingAttributes) AddAnnotation(key, value string) error {
 	}
 	r.accepted[key] = value
 	return nil
-}
-
-func isForbidden(err error) bool {
-	var status apierrors.APIStatus
-	return errors.As(err, &status) && apierrors.IsForbidden(err)
 }

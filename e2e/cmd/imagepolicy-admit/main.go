@@ -14,7 +14,8 @@ import (
 	"fmt"
 	"os"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/user"
 	api "k8s.io/kubernetes/pkg/apis/core"
@@ -35,13 +36,13 @@ type Admission struct {
 
 // Outcome is what the plugin decided, as the user and the audit log would see it.
 type Outcome struct {
-	Name                  string            `json:"name"`
-	Allowed               bool              `json:"allowed"`
-	Error                 string            `json:"error,omitempty"`
-	Forbidden             bool              `json:"forbidden"`
-	AuditAnnotations      map[string]string `json:"auditAnnotations"`
-	RejectedAnnotations   map[string]string `json:"rejectedAnnotations"`
-	PodAnnotationsAfter   map[string]string `json:"podAnnotationsAfter"`
+	Name                string            `json:"name"`
+	Allowed             bool              `json:"allowed"`
+	Error               string            `json:"error,omitempty"`
+	Forbidden           bool              `json:"forbidden"`
+	AuditAnnotations    map[string]string `json:"auditAnnotations"`
+	RejectedAnnotations map[string]string `json:"rejectedAnnotations"`
+	PodAnnotationsAfter map[string]string `json:"podAnnotationsAfter"`
 }
 
 func main() {
@@ -82,7 +83,7 @@ func admit(plugin *imagepolicy.Plugin, a Admission) Outcome {
 	attributes := &recordingAttributes{
 		Attributes: admission.NewAttributesRecord(pod, nil, api.Kind("Pod").WithVersion("version"),
 			a.Namespace, a.Name, api.Resource("pods").WithVersion("version"), a.Subresource,
-			admission.Operation(a.Operation), &v1.CreateOptions{}, false, &user.DefaultInfo{Name: "e2e"}),
+			admission.Operation(a.Operation), &metav1.CreateOptions{}, false, &user.DefaultInfo{Name: "e2e"}),
 		accepted: map[string]string{},
 		rejected: map[string]string{},
 	}
@@ -91,7 +92,7 @@ func admit(plugin *imagepolicy.Plugin, a Admission) Outcome {
 		if err := plugin.Validate(context.Background(), attributes, nil); err != nil {
 			outcome.Allowed = false
 			outcome.Error = err.Error()
-			outcome.Forbidden = isForbidden(err)
+			outcome.Forbidden = apierrors.IsForbidden(err)
 		}
 	}
 	outcome.AuditAnnotations = attributes.accepted
@@ -101,7 +102,7 @@ func admit(plugin *imagepolicy.Plugin, a Admission) Outcome {
 }
 
 func podOf(a Admission) *api.Pod {
-	pod := &api.Pod{ObjectMeta: v1.ObjectMeta{Name: a.Name, Namespace: a.Namespace, Annotations: a.Annotations}}
+	pod := &api.Pod{ObjectMeta: metav1.ObjectMeta{Name: a.Name, Namespace: a.Namespace, Annotations: a.Annotations}}
 	for i, image := range a.Containers {
 		pod.Spec.Containers = append(pod.Spec.Containers, api.Container{Name: fmt.Sprintf("c%d", i), Image: image})
 	}

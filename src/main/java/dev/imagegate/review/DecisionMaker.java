@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +66,7 @@ public class DecisionMaker {
         long remaining = deadline.toEpochMilli() - clock.millis();
         try {
             CompletableFuture.allOf(scans.stream().map(ImageScan::outcome).toArray(CompletableFuture[]::new)).get(Math.max(0, remaining), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
             // Whatever has not finished well is judged as pending below.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

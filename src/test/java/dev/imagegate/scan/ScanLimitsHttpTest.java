@@ -5,6 +5,9 @@ import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -14,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** One trivy at a time, one waiting, and pending images admitted ({@code on-pending: allow}). */
 @CamelSpringBootTest
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "imagegate.trivy.command=" + TrivyDouble.COMMAND,
         "imagegate.trivy.timeout=10s",
@@ -34,7 +38,7 @@ class ScanLimitsHttpTest {
     int port;
 
     @Test
-    void scansBeyondTheQueueArePendingAndNeverExceedTheConcurrencyBound() {
+    void scansBeyondTheQueueArePendingAndNeverExceedTheConcurrencyBound(CapturedOutput output) {
         ReviewClient client = new ReviewClient(port);
 
         JsonNode status = client.review("registry.test/limits/clean:1", "registry.test/limits/clean:2",
@@ -45,6 +49,8 @@ class ScanLimitsHttpTest {
         assertThat(status.at("/auditAnnotations/pending-images").asText()).isEqualTo("2");
         assertThat(status.at("/images/2/reason").asText()).isEqualTo("allowed: scanner is busy with other images, retry shortly");
         assertThat(trivy.runsOf("registry.test/limits/clean:3")).isEmpty();
+        assertThat(output).as("a busy scanner is routine, not a warning with a stack trace per image")
+                .doesNotContain("ScannerBusyException");
 
         client.review("registry.test/limits/clean:3", "registry.test/limits/clean:4");
         assertThat(trivy.runsOf("registry.test/limits/clean:3")).hasSize(1);

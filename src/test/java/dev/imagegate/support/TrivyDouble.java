@@ -46,6 +46,9 @@ public final class TrivyDouble {
         List<BigDecimal[]> events = new ArrayList<>();
         for (String line : lines()) {
             String[] fields = line.split("\t");
+            if (!fields[2].equals("image")) {
+                continue; // 'trivy version' and DB refreshes are not scans
+            }
             events.add(new BigDecimal[] {new BigDecimal(fields[1]), fields[0].equals("start") ? BigDecimal.ONE : BigDecimal.ONE.negate()});
         }
         events.sort((a, b) -> a[0].compareTo(b[0]) != 0 ? a[0].compareTo(b[0]) : a[1].compareTo(b[1]));

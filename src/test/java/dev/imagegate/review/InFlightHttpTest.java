@@ -56,7 +56,7 @@ class InFlightHttpTest {
                 String image = "registry.test/queue/hang:" + i;
                 apiServers.submit(() -> client.review(image));
             }
-            await().atMost(Duration.ofSeconds(2)).until(() -> trivy.runsOf("registry.test/queue/hang:9").size() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf("registry.test/queue/hang:9").size() == 1);
 
             long started = System.nanoTime();
             JsonNode cached = client.review("registry.test/queue/clean:1");

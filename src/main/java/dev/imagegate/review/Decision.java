@@ -30,6 +30,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     private static final int MORE_SUFFIX_ROOM = 40;
     static final int IMAGE_SHOWN_LIMIT = 200;
     static final int ANNOTATION_VALUE_LIMIT = 512;
+    private static final Pattern CONTROL_CHARACTER = Pattern.compile("\\p{Cntrl}");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
 
     public Decision {
@@ -102,7 +103,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     }
 
     private static String oneLine(String text) {
-        return text.replaceAll("\\p{Cntrl}", "?");
+        return CONTROL_CHARACTER.matcher(text).replaceAll("?");
     }
 
     private static String truncate(String text, int limit) {

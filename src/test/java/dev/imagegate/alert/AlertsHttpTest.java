@@ -6,7 +6,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
-import com.icegreen.greenmail.util.ServerSetupTest;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.imagegate.support.Ports;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import jakarta.mail.Message;
@@ -59,7 +60,6 @@ import static org.awaitility.Awaitility.await;
         "imagegate.alerts.slack.enabled=true",
         "imagegate.alerts.email.enabled=true",
         "imagegate.alerts.email.host=127.0.0.1",
-        "imagegate.alerts.email.port=3025",
         "imagegate.alerts.email.username=imagegate",
         "imagegate.alerts.email.password=" + AlertsHttpTest.MAIL_PASSWORD,
         "imagegate.alerts.email.starttls=false",
@@ -78,8 +78,11 @@ class AlertsHttpTest {
               namespaces: [prod]
             """;
 
+    /** A free port rather than GreenMail's fixed 3025. */
+    static final ServerSetup SMTP = new ServerSetup(Ports.free(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP);
+
     @RegisterExtension
-    static final GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP)
+    static final GreenMailExtension smtp = new GreenMailExtension(SMTP)
             .withConfiguration(GreenMailConfiguration.aConfig().withUser("imagegate", MAIL_PASSWORD))
             .withPerMethodLifecycle(false);
 
@@ -91,6 +94,7 @@ class AlertsHttpTest {
         registry.add("imagegate.alerts.webhook.url", () -> http.baseUrl() + "/hooks/" + WEBHOOK_TOKEN);
         registry.add("imagegate.alerts.slack.webhook-url", () -> http.baseUrl() + "/services/T000/B000/" + WEBHOOK_TOKEN);
         registry.add("imagegate.policy.file", AlertsHttpTest::policyFile);
+        registry.add("imagegate.alerts.email.port", SMTP::getPort);
     }
 
     @LocalServerPort

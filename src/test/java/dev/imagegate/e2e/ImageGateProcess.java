@@ -1,5 +1,7 @@
 package dev.imagegate.e2e;
 
+import dev.imagegate.support.Ports;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,7 +32,7 @@ final class ImageGateProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
         }
-        int port = properties.containsKey("server.port") ? Integer.parseInt(properties.get("server.port")) : ServerProcess.freePort();
+        int port = properties.containsKey("server.port") ? Integer.parseInt(properties.get("server.port")) : Ports.free();
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString(), "--server.port=" + port));
         properties.forEach((key, value) -> {
             if (!key.equals("server.port")) {

@@ -1,5 +1,7 @@
 package dev.imagegate.e2e;
 
+import dev.imagegate.support.Ports;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +48,7 @@ class KubernetesClientEndToEndIT {
         clean = registry.host() + "/" + ScanEndToEndIT.ALPINE_CLEAN.repository() + ":1.0";
         vulnerable = registry.host() + "/" + ScanEndToEndIT.ALPINE_VULNERABLE.repository() + ":1.0";
 
-        int port = ServerProcess.freePort();
+        int port = Ports.free();
         Path certs = work.resolve("certs");
         EndToEnd.run(EndToEnd.PROJECT, List.of("deploy/gen-certs.sh", certs.toString(), "https://127.0.0.1:" + port + "/scan"));
         Path tls = Files.createDirectories(work.resolve("tls"));
@@ -66,7 +68,7 @@ class KubernetesClientEndToEndIT {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("spring.profiles.active", "tls");
         properties.put("server.port", String.valueOf(port));
-        properties.put("management.server.port", String.valueOf(ServerProcess.freePort()));
+        properties.put("management.server.port", String.valueOf(Ports.free()));
         properties.put("imagegate.tls.dir", tls.toString());
         properties.put("imagegate.trivy.command", tools.trivy().toString());
         properties.put("imagegate.trivy.cache-dir", trivyCache.toString());

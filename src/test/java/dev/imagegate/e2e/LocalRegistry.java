@@ -1,5 +1,7 @@
 package dev.imagegate.e2e;
 
+import dev.imagegate.support.Ports;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
@@ -37,7 +39,7 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     static LocalRegistry start(Path registry, Path workDir) throws IOException, InterruptedException {
-        int port = ServerProcess.freePort();
+        int port = Ports.free();
         Path config = workDir.resolve("registry.yml");
         Files.writeString(config, """
                 version: 0.1

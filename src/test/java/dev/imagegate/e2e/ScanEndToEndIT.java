@@ -1,5 +1,7 @@
 package dev.imagegate.e2e;
 
+import dev.imagegate.support.Ports;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.support.ReviewClient;
 import org.junit.jupiter.api.AfterAll;
@@ -143,7 +145,7 @@ class ScanEndToEndIT {
 
         @BeforeAll
         void start() throws Exception {
-            int port = ServerProcess.freePort();
+            int port = Ports.free();
             Path serverCache = EndToEnd.fixtureDb(tools, work.resolve("trivy-server-cache"));
             trivyServer = ServerProcess.start("trivy-server", List.of(tools.trivy().toString(), "server",
                     "--listen", "127.0.0.1:" + port, "--cache-dir", serverCache.toString(), "--skip-db-update",

@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +65,7 @@ public class DecisionMaker {
         long remaining = deadline.toEpochMilli() - clock.millis();
         try {
             CompletableFuture.allOf(scans.stream().map(ImageScan::outcome).toArray(CompletableFuture[]::new)).get(Math.max(0, remaining), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException | CancellationException e) {
+        } catch (TimeoutException | ExecutionException e) {
             // Whatever has not finished well is judged as pending below.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

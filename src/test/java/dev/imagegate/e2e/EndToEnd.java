@@ -25,6 +25,7 @@ final class EndToEnd {
     static final Path PROJECT = Path.of("").toAbsolutePath();
     static final Path WORK = PROJECT.resolve("target/e2e");
     static final Path GO_MODULE = PROJECT.resolve("e2e");
+    static final Path POLICY = GO_MODULE.resolve("policy.yaml");
 
     private static final Map<String, Path> built = new ConcurrentHashMap<>();
 
@@ -67,6 +68,15 @@ final class EndToEnd {
         run(PROJECT, List.of(goCommand(tools, "trivy-fixture-db").toString(),
                 "-fixtures", GO_MODULE.resolve("fixtures/db").toString(), "-cache-dir", cacheDir.toString()));
         return cacheDir;
+    }
+
+    /** ImageGate's settings for scanning with the real trivy against the fixture DB, offline, under e2e/policy.yaml. */
+    static Map<String, String> offlineScanning(Tools tools, Path trivyCache) {
+        return Map.of(
+                "imagegate.trivy.command", tools.trivy().toString(),
+                "imagegate.trivy.cache-dir", trivyCache.toString(),
+                "imagegate.trivy.skip-db-update", "true",
+                "imagegate.policy.file", POLICY.toString());
     }
 
     static Path workDir(String name) throws IOException {

@@ -1,9 +1,8 @@
 package dev.imagegate.e2e;
 
-import dev.imagegate.support.Ports;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagegate.support.Ports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,8 +44,8 @@ class KubernetesClientEndToEndIT {
         registry = LocalRegistry.start(tools.registry(), work);
         registry.push(ScanEndToEndIT.ALPINE_CLEAN, "1.0");
         registry.push(ScanEndToEndIT.ALPINE_VULNERABLE, "1.0");
-        clean = registry.host() + "/" + ScanEndToEndIT.ALPINE_CLEAN.repository() + ":1.0";
-        vulnerable = registry.host() + "/" + ScanEndToEndIT.ALPINE_VULNERABLE.repository() + ":1.0";
+        clean = registry.reference(ScanEndToEndIT.ALPINE_CLEAN, "1.0");
+        vulnerable = registry.reference(ScanEndToEndIT.ALPINE_VULNERABLE, "1.0");
 
         int port = Ports.free();
         Path certs = work.resolve("certs");
@@ -65,15 +64,11 @@ class KubernetesClientEndToEndIT {
                   defaultAllow: false
                 """.formatted(certs.resolve("webhook.kubeconfig")));
 
-        Map<String, String> properties = new LinkedHashMap<>();
+        Map<String, String> properties = new LinkedHashMap<>(EndToEnd.offlineScanning(tools, trivyCache));
         properties.put("spring.profiles.active", "tls");
         properties.put("server.port", String.valueOf(port));
         properties.put("management.server.port", String.valueOf(Ports.free()));
         properties.put("imagegate.tls.dir", tls.toString());
-        properties.put("imagegate.trivy.command", tools.trivy().toString());
-        properties.put("imagegate.trivy.cache-dir", trivyCache.toString());
-        properties.put("imagegate.trivy.skip-db-update", "true");
-        properties.put("imagegate.policy.file", EndToEnd.GO_MODULE.resolve("policy.yaml").toString());
         imageGate = ImageGateProcess.start("imagegate-tls", properties, work);
     }
 

@@ -1,8 +1,7 @@
 package dev.imagegate.e2e;
 
-import dev.imagegate.support.Ports;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.imagegate.support.Ports;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,6 +60,11 @@ final class LocalRegistry implements AutoCloseable {
     /** host:port, as it appears in image references. */
     String host() {
         return host;
+    }
+
+    /** The image's reference in this registry, by tag or by {@code sha256:} digest, as a pod spec names it. */
+    String reference(TestImage image, String tagOrDigest) {
+        return host + "/" + image.repository() + (tagOrDigest.startsWith("sha256:") ? "@" : ":") + tagOrDigest;
     }
 
     /** Pushes the image under {@code tag} and returns its manifest digest. */

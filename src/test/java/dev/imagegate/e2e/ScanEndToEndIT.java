@@ -1,8 +1,7 @@
 package dev.imagegate.e2e;
 
-import dev.imagegate.support.Ports;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.Ports;
 import dev.imagegate.support.ReviewClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,11 +48,7 @@ class ScanEndToEndIT {
         registry.push(ALPINE_CLEAN, "1.0");
         vulnerableDigest = registry.push(ALPINE_VULNERABLE, "1.0");
         registry.push(DEBIAN_VULNERABLE, "bookworm");
-        standalone = ImageGateProcess.start("imagegate-standalone", Map.of(
-                "imagegate.trivy.command", tools.trivy().toString(),
-                "imagegate.trivy.cache-dir", trivyCache.toString(),
-                "imagegate.trivy.skip-db-update", "true",
-                "imagegate.policy.file", EndToEnd.GO_MODULE.resolve("policy.yaml").toString()), work);
+        standalone = ImageGateProcess.start("imagegate-standalone", EndToEnd.offlineScanning(tools, trivyCache), work);
     }
 
     @AfterAll
@@ -66,7 +62,7 @@ class ScanEndToEndIT {
     }
 
     String image(TestImage image, String tagOrDigest) {
-        return registry.host() + "/" + image.repository() + (tagOrDigest.startsWith("sha256:") ? "@" : ":") + tagOrDigest;
+        return registry.reference(image, tagOrDigest);
     }
 
     JsonNode review(ImageGateProcess imageGate, String... images) {
@@ -150,13 +146,13 @@ class ScanEndToEndIT {
             trivyServer = ServerProcess.start("trivy-server", List.of(tools.trivy().toString(), "server",
                     "--listen", "127.0.0.1:" + port, "--cache-dir", serverCache.toString(), "--skip-db-update",
                     "--token", TOKEN), Map.of("TRIVY_DISABLE_TELEMETRY", "true"), work);
-            trivyServer.awaitHttp(java.net.URI.create("http://127.0.0.1:" + port + "/healthz"), 200, Duration.ofSeconds(30));
+            trivyServer.awaitHttp(URI.create("http://127.0.0.1:" + port + "/healthz"), 200, Duration.ofSeconds(30));
             client = ImageGateProcess.start("imagegate-client", Map.of(
                     "imagegate.trivy.command", tools.trivy().toString(),
                     "imagegate.trivy.cache-dir", Files.createDirectories(work.resolve("client-cache")).toString(),
                     "imagegate.trivy.server", "http://127.0.0.1:" + port,
                     "imagegate.trivy.token", TOKEN,
-                    "imagegate.policy.file", EndToEnd.GO_MODULE.resolve("policy.yaml").toString()), work);
+                    "imagegate.policy.file", EndToEnd.POLICY.toString()), work);
         }
 
         @AfterAll

@@ -8,12 +8,21 @@ import java.time.Duration;
 /**
  * How reviews are answered ({@code imagegate.review.*}).
  *
+ * @param port        the port of {@code POST /scan} (the actuator stays on {@code server.port})
+ * @param sslBundle   the Spring SSL bundle to serve HTTPS with, requiring a client certificate it trusts;
+ *                    none for plain HTTP
  * @param deadline    every review is answered within this time; scans not finished by then are pending
  *                    (what pending means is the policy's {@code onPending}, by default
  *                    {@code imagegate.review.on-pending}). Keep it well under the API server's fixed 30 s.
- * @param maxBodySize larger requests get 413
+ * @param maxBodySize larger requests get 413, gzip bodies counted as decoded
  * @param maxInFlight reviews answered at once; more get 429 with Retry-After
+ * @param readTimeout a client must have sent its whole request body within this; slower ones get 408
  */
 @ConfigurationProperties("imagegate.review")
-public record ReviewProperties(Duration deadline, DataSize maxBodySize, int maxInFlight) {
+public record ReviewProperties(int port, String sslBundle, Duration deadline, DataSize maxBodySize, int maxInFlight,
+                               Duration readTimeout) {
+
+    public boolean tls() {
+        return sslBundle != null && !sslBundle.isBlank();
+    }
 }

@@ -7,23 +7,22 @@ import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Ports;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,11 +46,9 @@ import static org.awaitility.Awaitility.await;
  * Decisions forwarded to a real SMTP server (GreenMail) and to real HTTP endpoints (WireMock) standing in
  * for a JSON webhook and a Slack incoming webhook; failing and hanging sinks never touch admission.
  */
-@CamelSpringBootTest
+@ImageGateHttpTest
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@TestPropertySource(properties = {
         "imagegate.alerts.retries=2",
         "imagegate.alerts.retry-delay=100",
         "camel.component.http.response-timeout=1000",
@@ -97,14 +94,11 @@ class AlertsHttpTest {
         registry.add("imagegate.alerts.email.port", SMTP::getPort);
     }
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     ReviewClient client;
 
     @BeforeEach
     void sinksAnswer() {
-        client = new ReviewClient(port);
         http.stubFor(post(urlEqualTo("/hooks/" + WEBHOOK_TOKEN)).willReturn(aResponse().withStatus(200)));
         http.stubFor(post(urlEqualTo("/hooks/" + WEBHOOK_TOKEN)).withRequestBody(containing("\"namespace\":\"failing\""))
                 .willReturn(aResponse().withStatus(500)));

@@ -1,6 +1,7 @@
 package dev.imagegate.e2e;
 
 import dev.imagegate.support.Ports;
+import dev.imagegate.support.ReviewClient;
 
 import java.io.IOException;
 import java.net.URI;
@@ -8,23 +9,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The packaged {@code target/imagegate.jar}, started as operators start it, with real trivy behind it. */
 final class ImageGateProcess implements AutoCloseable {
 
-    private final ServerProcess process;
-    private final int port;
+    static final String REVIEW_PORT = "imagegate.review.port";
+    static final String MANAGEMENT_PORT = "server.port";
 
-    private ImageGateProcess(ServerProcess process, int port) {
+    private final ServerProcess process;
+    private final int reviewPort;
+    private final int managementPort;
+
+    private ImageGateProcess(ServerProcess process, int reviewPort, int managementPort) {
         this.process = process;
-        this.port = port;
+        this.reviewPort = reviewPort;
+        this.managementPort = managementPort;
     }
 
     /**
      * Starts ImageGate with these Spring properties and waits until it is ready (trivy found, DB fresh,
-     * policy and routes loaded). With the {@code tls} profile, pass {@code management.server.port}.
+     * policy and routes loaded). Reviews are served on {@code imagegate.review.port}, health on
+     * {@code server.port}; each gets a free port unless the properties name one.
      */
     static ImageGateProcess start(String name, Map<String, String> properties, Path workDir)
             throws IOException, InterruptedException {
@@ -32,15 +40,12 @@ final class ImageGateProcess implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
         }
-        int port = properties.containsKey("server.port") ? Integer.parseInt(properties.get("server.port")) : Ports.free();
-        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString(), "--server.port=" + port));
-        properties.forEach((key, value) -> {
-            if (!key.equals("server.port")) {
-                command.add("--" + key + "=" + value);
-            }
-        });
+        Map<String, String> settings = new LinkedHashMap<>(properties);
+        int reviewPort = Integer.parseInt(settings.computeIfAbsent(REVIEW_PORT, key -> String.valueOf(Ports.free())));
+        int managementPort = Integer.parseInt(settings.computeIfAbsent(MANAGEMENT_PORT, key -> String.valueOf(Ports.free())));
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString()));
+        settings.forEach((key, value) -> command.add("--" + key + "=" + value));
         ServerProcess process = ServerProcess.start(name, command, Map.of(), workDir);
-        int managementPort = Integer.parseInt(properties.getOrDefault("management.server.port", String.valueOf(port)));
         try {
             process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
                     Duration.ofSeconds(120));
@@ -48,11 +53,12 @@ final class ImageGateProcess implements AutoCloseable {
             process.close();
             throw e;
         }
-        return new ImageGateProcess(process, port);
+        return new ImageGateProcess(process, reviewPort, managementPort);
     }
 
-    int port() {
-        return port;
+    /** A plain-HTTP client for reviews and the actuator. */
+    ReviewClient client() {
+        return new ReviewClient(reviewPort, managementPort);
     }
 
     String logTail() {

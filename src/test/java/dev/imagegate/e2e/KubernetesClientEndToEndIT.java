@@ -66,8 +66,7 @@ class KubernetesClientEndToEndIT {
 
         Map<String, String> properties = new LinkedHashMap<>(EndToEnd.offlineScanning(tools, trivyCache));
         properties.put("spring.profiles.active", "tls");
-        properties.put("server.port", String.valueOf(port));
-        properties.put("management.server.port", String.valueOf(Ports.free()));
+        properties.put(ImageGateProcess.REVIEW_PORT, String.valueOf(port));
         properties.put("imagegate.tls.dir", tls.toString());
         imageGate = ImageGateProcess.start("imagegate-tls", properties, work);
     }

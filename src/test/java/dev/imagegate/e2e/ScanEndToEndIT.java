@@ -2,7 +2,6 @@ package dev.imagegate.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.support.Ports;
-import dev.imagegate.support.ReviewClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -66,7 +65,7 @@ class ScanEndToEndIT {
     }
 
     JsonNode review(ImageGateProcess imageGate, String... images) {
-        return new ReviewClient(imageGate.port()).review(images);
+        return imageGate.client().review(images);
     }
 
     @Test

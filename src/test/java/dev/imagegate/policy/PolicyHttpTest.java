@@ -1,34 +1,27 @@
 package dev.imagegate.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TestEnvironment;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The policy file at work behind the HTTP API: namespaces, forwarded annotations, audit mode, live edits. */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
-        "imagegate.policy.reload-interval=200ms"})
+@ImageGateHttpTest
 class PolicyHttpTest {
 
     static final String POLICY = """
@@ -42,31 +35,25 @@ class PolicyHttpTest {
             breakGlass:
               namespaces: [prod]
             """;
-    static final TrivyDouble trivy = new TrivyDouble();
-    static final Path policyFile = temporaryPolicyFile();
-
-    @DynamicPropertySource
-    static void settings(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
-        registry.add("imagegate.policy.file", policyFile::toString);
-    }
-
-    @LocalServerPort
-    int port;
+    static final TrivyDouble trivy = TestEnvironment.trivy();
+    static final Path policyFile = TestEnvironment.policyFile();
 
     @Autowired
     PolicyStore policies;
 
+    @Autowired
     ReviewClient client;
 
     @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
+    void writePolicy() throws IOException {
+        Files.writeString(policyFile, POLICY);
+        policies.reloadIfChanged();
     }
 
+    /** The application is shared with other tests: they get the shipped policy back. */
     @AfterEach
     void restorePolicy() throws IOException {
-        Files.writeString(policyFile, POLICY);
+        Files.copy(TestEnvironment.SHIPPED_POLICY, policyFile, StandardCopyOption.REPLACE_EXISTING);
         policies.reloadIfChanged();
     }
 
@@ -143,11 +130,4 @@ class PolicyHttpTest {
         return ReviewClient.json(response.body()).get("status");
     }
 
-    private static Path temporaryPolicyFile() {
-        try {
-            return Files.writeString(Files.createTempFile("policy-", ".yaml"), POLICY);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,16 +1,13 @@
 package dev.imagegate.review;
 
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,22 +22,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /** Anything a client sends that is not an ImageReview gets a 4xx with a JSON error, never a 5xx or a trace. */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND, "imagegate.trivy.timeout=10s"})
+@ImageGateHttpTest
 class BadInputHttpTest {
 
     private static final String ENVELOPE = "\"kind\":\"ImageReview\",\"apiVersion\":\"imagepolicy.k8s.io/v1alpha1\"";
 
-    @LocalServerPort
-    int port;
-
+    @Autowired
     ReviewClient client;
-
-    @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-    }
 
     static Stream<Arguments> badReviews() {
         return Stream.of(
@@ -125,7 +113,7 @@ class BadInputHttpTest {
         HttpResponse<String> response = client.send(client.request("/scan").header("Content-Type", "application/json")
                 .header("X-Padding", "x".repeat(32 * 1024)).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
 
-        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.statusCode()).as("Request Header Fields Too Large").isEqualTo(431);
         assertThat(response.body()).doesNotContain("Exception", "at org.");
     }
 

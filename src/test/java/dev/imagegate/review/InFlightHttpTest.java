@@ -1,15 +1,13 @@
 package dev.imagegate.review;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TestEnvironment;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -21,31 +19,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Reviews waiting for slow scans hold a thread each; they must neither delay cached answers nor pile up. */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
+@ImageGateHttpTest
+@TestPropertySource(properties = {
         "imagegate.trivy.timeout=5s",
         "imagegate.scan.max-concurrent=32",
-        "imagegate.review.deadline=3s",
         "imagegate.review.max-in-flight=12"})
 class InFlightHttpTest {
 
-    static final TrivyDouble trivy = new TrivyDouble();
+    static final TrivyDouble trivy = TestEnvironment.trivy();
 
-    @DynamicPropertySource
-    static void trivyDouble(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
-    }
-
-    @LocalServerPort
-    int port;
-
+    @Autowired
     ReviewClient client;
-
-    @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-    }
 
     @Test
     void cachedAnswersNeverQueueBehindReviewsWaitingForScans() throws Exception {

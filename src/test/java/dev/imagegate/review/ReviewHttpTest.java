@@ -1,17 +1,14 @@
 package dev.imagegate.review;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TestEnvironment;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,28 +24,13 @@ import static dev.imagegate.support.ReviewClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The review API over real HTTP, answered by the real routes and the test-double trivy. */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s"})
+@ImageGateHttpTest
 class ReviewHttpTest {
 
-    static final TrivyDouble trivy = new TrivyDouble();
+    static final TrivyDouble trivy = TestEnvironment.trivy();
 
-    @DynamicPropertySource
-    static void trivyDouble(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
-    }
-
-    @LocalServerPort
-    int port;
-
+    @Autowired
     ReviewClient client;
-
-    @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-    }
 
     @Test
     void answersWithAnImageReviewTheApiServerAccepts() {

@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The review route on its own: scans replaced by canned outcomes, the alert copy caught by a mock. */
 @CamelSpringBootTest
 @UseAdviceWith
-@SpringBootTest(properties = "imagegate.trivy.command=" + TrivyDouble.COMMAND)
+@SpringBootTest(properties = {"imagegate.trivy.command=" + TrivyDouble.COMMAND, "imagegate.review.port=0"})
 class ReviewRouteTest {
 
     @Autowired

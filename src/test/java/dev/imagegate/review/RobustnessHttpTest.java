@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Thousands of random and mutated ImageReviews over real HTTP: every answer is a valid ImageReview or a 4xx
  * JSON error, never a 5xx, and the service answers normally afterwards.
  */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND, "imagegate.trivy.timeout=10s"})
+@ImageGateHttpTest
 class RobustnessHttpTest {
 
     static final int REQUESTS = 3000;
@@ -37,16 +33,14 @@ class RobustnessHttpTest {
     static final List<String> STRANGE = List.of("", " ", "\u0000", "💥🐳", "\u202Eevil", "a".repeat(100_000),
             "{\"nested\":\"json\"}", "<script>alert(1)</script>", "../../../../etc/passwd", "%s%n%x", "\uD800");
 
-    @LocalServerPort
-    int port;
+    @Autowired
+    ReviewClient client;
 
     final Random random = new Random(20261128);
     final ObjectMapper mapper = new ObjectMapper();
 
     @Test
     void neverAnswersWithA5xx() throws Exception {
-        ReviewClient client = new ReviewClient(port);
-
         for (int i = 0; i < REQUESTS; i++) {
             String body = randomBody();
             HttpResponse<String> response = client.post(body);
@@ -65,7 +59,7 @@ class RobustnessHttpTest {
         }
 
         assertThat(client.review("registry.test/fuzz/clean:1").get("allowed").asBoolean()).isTrue();
-        assertThat(client.send(client.request("/actuator/health").GET().build()).statusCode()).isEqualTo(200);
+        assertThat(client.actuator("/actuator/health").statusCode()).isEqualTo(200);
     }
 
     private String randomBody() throws Exception {

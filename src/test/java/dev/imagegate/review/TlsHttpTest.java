@@ -1,16 +1,15 @@
 package dev.imagegate.review;
 
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import dev.imagegate.server.ReviewServer;
+import dev.imagegate.support.ImageGateHttpTest;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -38,11 +37,9 @@ import static org.awaitility.Awaitility.await;
  * only a client holding a certificate from ImageGate's CA may ask, and rotated files are served without a
  * restart.
  */
-@CamelSpringBootTest
+@ImageGateHttpTest
 @ActiveProfiles("tls")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND, "management.server.port=0"})
 class TlsHttpTest {
 
     static final Path tls = tempDir("imagegate-tls-");
@@ -55,8 +52,8 @@ class TlsHttpTest {
         registry.add("imagegate.tls.dir", tls::toString);
     }
 
-    @LocalServerPort
-    int port;
+    @Autowired
+    ReviewServer server;
 
     @Test
     void theApiServersClientCertificateIsAccepted() throws Exception {
@@ -96,7 +93,7 @@ class TlsHttpTest {
     }
 
     private HttpResponse<String> post(HttpClient client) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/scan?timeout=30s"))
+        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.getPort() + "/scan?timeout=30s"))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(imageReview("default", "registry.test/tls/clean:1"))).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -1,28 +1,19 @@
 package dev.imagegate.routes;
 
+import dev.imagegate.support.ConfigMapRoutes;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
+import dev.imagegate.support.TestEnvironment;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Status;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,25 +23,15 @@ import static org.awaitility.Awaitility.await;
  * Route files edited while ImageGate serves. The routes directory has the layout of a mounted ConfigMap
  * (each file a symlink into {@code ..data}), so the same tests cover edits and ConfigMap updates.
  */
-@CamelSpringBootTest
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
-        "imagegate.routes-reload-interval=200ms"})
+@ImageGateHttpTest
 class RouteFilesHttpTest {
 
-    static final Path configMap = configMapOf(Path.of("routes"));
-    static final String REVIEW = read(Path.of("routes/review.yaml"));
-    static final String ALERTS = read(Path.of("routes/alerts.yaml"));
-    static int version = 1;
+    static final ConfigMapRoutes configMap = TestEnvironment.routes();
+    static final String REVIEW = configMap.shipped("review.yaml");
+    static final String ALERTS = configMap.shipped("alerts.yaml");
 
-    @DynamicPropertySource
-    static void routesDir(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.routes-dir", configMap::toString);
-    }
-
-    @LocalServerPort
-    int port;
+    @Autowired
+    ReviewClient client;
 
     @Autowired
     RouteFiles routeFiles;
@@ -58,23 +39,17 @@ class RouteFilesHttpTest {
     @Autowired
     CamelContext camel;
 
-    ReviewClient client;
-
-    @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-    }
-
+    /** The application is shared with other tests: they get the shipped routes back, serving. */
     @AfterEach
     void restoreRoutes() {
-        update(REVIEW, ALERTS);
+        configMap.restore();
         await().atMost(Duration.ofSeconds(10)).until(() -> routeFiles.health().getStatus().equals(Status.UP)
                 && post("registry.test/restored/clean:1").headers().firstValue("X-Edited").isEmpty());
     }
 
     @Test
     void anEditedRouteTakesEffectWithoutARestartAndJavaRoutesKeepServing() {
-        update(REVIEW.replace("""
+        configMap.update(REVIEW.replace("""
                         - removeHeaders:
                             pattern: "*"
                 """, """
@@ -95,7 +70,7 @@ class RouteFilesHttpTest {
     @ValueSource(strings = {"\n- route: [this is not\n", "\n- route:\n    from:\n      uri: direct:x\n      steps:\n        - too: log:x\n"})
     void aFileThatDoesNotParseNeverTakesItsRoutesDown(String mistake) {
         Route serving = camel.getRoute("image-review");
-        update(REVIEW + mistake, ALERTS);
+        configMap.update(REVIEW + mistake, ALERTS);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> routeFiles.health().getStatus().equals(Status.UNKNOWN));
         assertThat(routeFiles.health().getDetails().get("error").toString()).contains("review.yaml");
@@ -105,7 +80,7 @@ class RouteFilesHttpTest {
 
     @Test
     void anUnknownEndpointKeepsThePreviousRoutes() {
-        update(REVIEW, ALERTS.replace("- to: direct:audit-log", "- to: nosuchcomponent:audit-log"));
+        configMap.update(REVIEW, ALERTS.replace("- to: direct:audit-log", "- to: nosuchcomponent:audit-log"));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> routeFiles.health().getStatus().equals(Status.UNKNOWN));
         assertThat(routeFiles.health().getDetails().get("error").toString()).contains("alerts.yaml");
@@ -114,41 +89,5 @@ class RouteFilesHttpTest {
 
     private HttpResponse<String> post(String image) {
         return client.post(ReviewClient.imageReview("default", image));
-    }
-
-    /** Writes a new ConfigMap version and swaps {@code ..data} to it, as the kubelet does. */
-    private static synchronized void update(String review, String alerts) {
-        try {
-            Path next = Files.createDirectory(configMap.resolve("..v" + ++version));
-            Files.writeString(next.resolve("review.yaml"), review);
-            Files.writeString(next.resolve("alerts.yaml"), alerts);
-            Path link = Files.createSymbolicLink(configMap.resolve("..data_tmp"), next.getFileName());
-            Files.move(link, configMap.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Path configMapOf(Path routes) {
-        try {
-            Path dir = Files.createTempDirectory("routes-configmap-");
-            Path first = Files.createDirectory(dir.resolve("..v1"));
-            for (String name : new String[] {"review.yaml", "alerts.yaml"}) {
-                Files.copy(routes.resolve(name), first.resolve(name));
-                Files.createSymbolicLink(dir.resolve(name), Path.of("..data", name));
-            }
-            Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,16 +1,12 @@
 package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TestEnvironment;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,38 +20,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Scanning at admission speed, over real HTTP with the test-double trivy taking 0.5 s per scan: the cache,
- * single-flight, parallel scans and the review deadline. Each test uses its own image names, so each
- * starts cold. Time bounds are generous; the figures are in BENCHMARKS.md.
+ * Scanning at admission speed, over real HTTP with the test-double trivy: the cache, single-flight, parallel
+ * scans (images under {@code delay-0.5/} take 0.5 s to scan) and the review deadline (3 s, as
+ * {@link ImageGateHttpTest} sets it). Each test uses its own image names, so each starts cold. Time bounds are
+ * generous; the figures are in BENCHMARKS.md.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
-        "imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=0.5",
-        "imagegate.scan.max-concurrent=4",
-        "imagegate.review.deadline=3s"})
+@ImageGateHttpTest
 class ScanEngineHttpTest {
 
     static final Duration SCAN_TIME = Duration.ofMillis(500);
     static final Duration DEADLINE = Duration.ofSeconds(3);
-    static final TrivyDouble trivy = new TrivyDouble();
+    static final TrivyDouble trivy = TestEnvironment.trivy();
 
-    @DynamicPropertySource
-    static void trivyDouble(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
-    }
-
-    @LocalServerPort
-    int port;
-
+    @Autowired
     ReviewClient client;
-
-    @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-    }
 
     @Test
     void aScannedImageIsAnsweredFromTheCache() {
@@ -100,7 +78,7 @@ class ScanEngineHttpTest {
 
     @Test
     void simultaneousReviewsOfANewImageShareOneTrivyRun() throws Exception {
-        String image = "registry.test/herd/vulnerable:1";
+        String image = "registry.test/delay-0.5/herd/vulnerable:1";
         ExecutorService apiServers = Executors.newFixedThreadPool(100);
         try {
             List<Callable<JsonNode>> reviews = IntStream.range(0, 100).<Callable<JsonNode>>mapToObj(i -> () -> client.review(image)).toList();
@@ -118,8 +96,8 @@ class ScanEngineHttpTest {
     @Test
     void theImagesOfOneReviewAreScannedInParallel() {
         long started = System.nanoTime();
-        JsonNode status = client.review("registry.test/fanout/clean:1", "registry.test/fanout/clean:2",
-                "registry.test/fanout/medium:3", "registry.test/fanout/nothing:4");
+        JsonNode status = client.review("registry.test/delay-0.5/fanout/clean:1", "registry.test/delay-0.5/fanout/clean:2",
+                "registry.test/delay-0.5/fanout/medium:3", "registry.test/delay-0.5/fanout/nothing:4");
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(status.get("allowed").asBoolean()).isTrue();
@@ -158,7 +136,7 @@ class ScanEngineHttpTest {
         client.review("registry.test/metrics/clean:1");
         client.review("registry.test/metrics/clean:1");
 
-        String metrics = client.send(client.request("/actuator/prometheus").GET().build()).body();
+        String metrics = client.actuator("/actuator/prometheus").body();
 
         assertThat(metrics).contains("imagegate_reviews_total{decision=\"allowed\"}", "imagegate_scans_total{outcome=\"scanned\"}",
                 "imagegate_scan_duration_seconds_count", "imagegate_scan_cache_total{result=\"hit\"}",

@@ -1,50 +1,41 @@
 package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
+import dev.imagegate.support.TestEnvironment;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One trivy at a time, one waiting, and pending images admitted ({@code on-pending: allow}). */
-@CamelSpringBootTest
+@ImageGateHttpTest
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@TestPropertySource(properties = {
         "imagegate.trivy.environment.TRIVY_DOUBLE_DELAY=0.5",
         "imagegate.scan.max-concurrent=1",
         "imagegate.scan.queue-size=1",
         "imagegate.review.on-pending=allow"})
 class ScanLimitsHttpTest {
 
-    static final TrivyDouble trivy = new TrivyDouble();
+    static final String IMAGES = "registry.test/limits/";
+    static final TrivyDouble trivy = TestEnvironment.trivy();
 
-    @DynamicPropertySource
-    static void trivyDouble(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
-    }
-
-    @LocalServerPort
-    int port;
+    @Autowired
+    ReviewClient client;
 
     @Test
     void scansBeyondTheQueueArePendingAndNeverExceedTheConcurrencyBound(CapturedOutput output) {
-        ReviewClient client = new ReviewClient(port);
-
         JsonNode status = client.review("registry.test/limits/clean:1", "registry.test/limits/clean:2",
                 "registry.test/limits/clean:3", "registry.test/limits/clean:4");
 
-        assertThat(trivy.mostRunningAtOnce()).isEqualTo(1);
+        assertThat(trivy.mostRunningAtOnce(IMAGES)).isEqualTo(1);
         assertThat(status.get("allowed").asBoolean()).isTrue();
         assertThat(status.at("/auditAnnotations/pending-images").asText()).isEqualTo("2");
         assertThat(status.at("/images/2/reason").asText()).isEqualTo("allowed: scanner is busy with other images, retry shortly");
@@ -54,6 +45,6 @@ class ScanLimitsHttpTest {
 
         client.review("registry.test/limits/clean:3", "registry.test/limits/clean:4");
         assertThat(trivy.runsOf("registry.test/limits/clean:3")).hasSize(1);
-        assertThat(trivy.mostRunningAtOnce()).isEqualTo(1);
+        assertThat(trivy.mostRunningAtOnce(IMAGES)).isEqualTo(1);
     }
 }

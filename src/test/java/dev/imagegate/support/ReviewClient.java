@@ -18,10 +18,13 @@ public final class ReviewClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final String baseUrl;
+    private final String reviewUrl;
+    private final String managementUrl;
 
-    public ReviewClient(int port) {
-        this.baseUrl = "http://127.0.0.1:" + port;
+    /** A client for ImageGate's review port and its management (actuator) port. */
+    public ReviewClient(int reviewPort, int managementPort) {
+        this.reviewUrl = "http://127.0.0.1:" + reviewPort;
+        this.managementUrl = "http://127.0.0.1:" + managementPort;
     }
 
     /** The body kube-apiserver 1.28-1.33 sends for a pod with these images (1.34 sends {@code "metadata":{}}). */
@@ -46,8 +49,14 @@ public final class ReviewClient {
                 .header("Accept", "application/json, */*").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** A request to the review port. */
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path));
+        return HttpRequest.newBuilder(URI.create(reviewUrl + path));
+    }
+
+    /** A GET of the actuator, on the management port. */
+    public HttpResponse<String> actuator(String path) {
+        return send(HttpRequest.newBuilder(URI.create(managementUrl + path)).GET().build());
     }
 
     public HttpResponse<String> send(HttpRequest request) {

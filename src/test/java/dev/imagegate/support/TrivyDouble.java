@@ -41,12 +41,17 @@ public final class TrivyDouble {
                 .map(Run::workingDirectory).findFirst().orElseThrow();
     }
 
-    /** The most trivy processes that were running at one time. */
-    public int mostRunningAtOnce() {
+    /**
+     * The most scans of images starting with {@code prefix} that were running at one time (the log is shared
+     * by every application of the JVM, and a test's own images tell its scans apart).
+     */
+    public int mostRunningAtOnce(String prefix) {
         List<BigDecimal[]> events = new ArrayList<>();
         for (String line : lines()) {
             String[] fields = line.split("\t");
-            if (!fields[2].equals("image")) {
+            boolean start = fields[0].equals("start");
+            String image = fields[fields.length - (start ? 2 : 1)];
+            if (!fields[2].equals("image") || !image.startsWith(prefix)) {
                 continue; // 'trivy version' and DB refreshes are not scans
             }
             events.add(new BigDecimal[] {new BigDecimal(fields[1]), fields[0].equals("start") ? BigDecimal.ONE : BigDecimal.ONE.negate()});

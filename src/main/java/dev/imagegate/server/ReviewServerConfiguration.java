@@ -1,0 +1,67 @@
+package dev.imagegate.server;
+
+import dev.imagegate.review.ReviewProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.impl.VertxBuilder;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spring.boot.CamelContextConfiguration;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.List;
+
+/**
+ * Puts {@link ReviewServer} into Camel as a service, as camel-spring-boot's own platform-http tests add
+ * Camel's Vert.x server, so that {@code platform-http:} routes are served by Vert.x; Tomcat serves only the
+ * actuator on {@code server.port}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ReviewServerConfiguration {
+
+    /** Room above the in-flight bound for worker threads still returning to the pool as their permit is released. */
+    static final int WORKER_HEADROOM = 8;
+
+    @Bean(destroyMethod = "close")
+    Vertx vertx(ReviewProperties properties) {
+        VertxOptions options = new VertxOptions()
+                .setWorkerPoolSize(properties.maxInFlight() + WORKER_HEADROOM)
+                .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false));
+        // VertxBuilder is Vert.x's internal entry point, and the only one that takes an ExecutorServiceFactory.
+        return new VertxBuilder(options).executorServiceFactory(new ReviewWorkers()).init().vertx();
+    }
+
+    @Bean
+    ReviewServer reviewServer(ReviewProperties properties, SslBundles bundles, Vertx vertx, MeterRegistry meters) {
+        SslBundle tls = properties.tls() ? bundles.getBundle(properties.sslBundle()) : null;
+        ReviewServer server = new ReviewServer(properties, tls, vertx,
+                List.of(new RequestMetrics(meters), new InFlightLimit(properties.maxInFlight(), meters)));
+        if (tls != null) {
+            bundles.addBundleUpdateHandler(properties.sslBundle(), server::rotate);
+        }
+        return server;
+    }
+
+    @Bean
+    CamelContextConfiguration reviewServerInCamel(ReviewServer server) {
+        return new CamelContextConfiguration() {
+            @Override
+            public void beforeApplicationStart(CamelContext camel) {
+                try {
+                    camel.addService(server);
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not add the review server to Camel", e);
+                }
+            }
+
+            @Override
+            public void afterApplicationStart(CamelContext camel) {
+                // The server started with Camel's services, before the routes.
+            }
+        };
+    }
+}

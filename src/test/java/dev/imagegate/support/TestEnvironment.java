@@ -1,0 +1,62 @@
+package dev.imagegate.support;
+
+import dev.imagegate.server.ReviewServer;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * What every HTTP test's application runs against, once per JVM: the test-double trivy and its log, a copy of
+ * the shipped policy file, and the shipped route files laid out as a mounted ConfigMap (each file a symlink into
+ * {@code ..data}), so that tests can edit policy and routes live and put them back.
+ */
+public final class TestEnvironment implements ApplicationContextInitializer<GenericApplicationContext> {
+
+    public static final Path SHIPPED_POLICY = Path.of("config/policy.yaml");
+    public static final Path SHIPPED_ROUTES = Path.of("routes");
+
+    private static final TrivyDouble TRIVY = new TrivyDouble();
+    private static final Path POLICY = copyOf(SHIPPED_POLICY);
+    private static final ConfigMapRoutes ROUTES = ConfigMapRoutes.of(SHIPPED_ROUTES);
+
+    public static TrivyDouble trivy() {
+        return TRIVY;
+    }
+
+    /** The policy file the applications read; a test that edits it puts {@link #SHIPPED_POLICY} back. */
+    public static Path policyFile() {
+        return POLICY;
+    }
+
+    public static ConfigMapRoutes routes() {
+        return ROUTES;
+    }
+
+    @Override
+    public void initialize(GenericApplicationContext context) {
+        context.getEnvironment().getPropertySources().addLast(new MapPropertySource("imagegate-test-environment", Map.of(
+                "imagegate.trivy.environment.TRIVY_DOUBLE_LOG", TRIVY.logFile(),
+                "imagegate.policy.file", POLICY.toString(),
+                "imagegate.routes-dir", ROUTES.directory().toString())));
+        // Asked for when a test is injected, after the servers have their ports.
+        context.registerBean(ReviewClient.class, () -> new ReviewClient(context.getBean(ReviewServer.class).getPort(),
+                context.getEnvironment().getRequiredProperty("local.server.port", Integer.class)),
+                definition -> definition.setLazyInit(true));
+    }
+
+    private static Path copyOf(Path file) {
+        try {
+            Path copy = Files.createTempFile("imagegate-test-", "-" + file.getFileName());
+            return Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

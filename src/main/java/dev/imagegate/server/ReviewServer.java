@@ -131,7 +131,9 @@ public class ReviewServer extends VertxPlatformHttpServer {
                 .setIdleTimeout(IDLE_SECONDS)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
-                .setCompressionSupported(true);
+                .setCompressionSupported(true)
+                // The API server speaks HTTP/1.1; one protocol to bound and to reason about.
+                .setHttp2ClearTextEnabled(false);
         if (tls != null) {
             options.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setKeyCertOptions(keyCert(tls)).setTrustOptions(trust(tls));
         }

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 /** Talks to a running ImageGate over real HTTP, the way kube-apiserver's webhook client does. */
@@ -18,13 +19,18 @@ public final class ReviewClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final String reviewUrl;
-    private final String managementUrl;
+    private final IntSupplier reviewPort;
+    private final IntSupplier managementPort;
 
     /** A client for ImageGate's review port and its management (actuator) port. */
     public ReviewClient(int reviewPort, int managementPort) {
-        this.reviewUrl = "http://127.0.0.1:" + reviewPort;
-        this.managementUrl = "http://127.0.0.1:" + managementPort;
+        this(() -> reviewPort, () -> managementPort);
+    }
+
+    /** The same, for ports known only once the servers have started. */
+    public ReviewClient(IntSupplier reviewPort, IntSupplier managementPort) {
+        this.reviewPort = reviewPort;
+        this.managementPort = managementPort;
     }
 
     /** The body kube-apiserver 1.28-1.33 sends for a pod with these images (1.34 sends {@code "metadata":{}}). */
@@ -51,12 +57,12 @@ public final class ReviewClient {
 
     /** A request to the review port. */
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(reviewUrl + path));
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reviewPort.getAsInt() + path));
     }
 
     /** A GET of the actuator, on the management port. */
     public HttpResponse<String> actuator(String path) {
-        return send(HttpRequest.newBuilder(URI.create(managementUrl + path)).GET().build());
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort.getAsInt() + path)).GET().build());
     }
 
     public HttpResponse<String> send(HttpRequest request) {

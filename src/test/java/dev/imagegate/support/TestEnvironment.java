@@ -45,10 +45,9 @@ public final class TestEnvironment implements ApplicationContextInitializer<Gene
                 "imagegate.trivy.environment.TRIVY_DOUBLE_LOG", TRIVY.logFile(),
                 "imagegate.policy.file", POLICY.toString(),
                 "imagegate.routes-dir", ROUTES.directory().toString())));
-        // Asked for when a test is injected, after the servers have their ports.
-        context.registerBean(ReviewClient.class, () -> new ReviewClient(context.getBean(ReviewServer.class).getPort(),
-                context.getEnvironment().getRequiredProperty("local.server.port", Integer.class)),
-                definition -> definition.setLazyInit(true));
+        // The ports are looked up per request: the servers have them only once they have started.
+        context.registerBean(ReviewClient.class, () -> new ReviewClient(() -> context.getBean(ReviewServer.class).getPort(),
+                () -> context.getEnvironment().getRequiredProperty("local.server.port", Integer.class)));
     }
 
     private static Path copyOf(Path file) {

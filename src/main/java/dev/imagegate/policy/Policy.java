@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The admission rules in force: which images need a scan at all, and what each image's scan outcome means
- * in a namespace. Immutable; a reloaded policy file is a new Policy.
+ * The admission rules in force: which images a rule decides without a scan, and what each image's scan means
+ * in a namespace. Immutable; a reloaded policy file is a new Policy, and a review is judged by the one that was
+ * in force when it arrived.
  *
  * <p>Rules that need no scan come first, in this order: exempt namespace (allow), deny patterns, allow
  * patterns (allow, not scanned), the registry allowlist, digest pinning. Then the findings: unfixed ones
@@ -88,51 +89,14 @@ public final class Policy {
                 clock);
     }
 
-    /** False when a rule decides the image without a scan (the scanner never fetches it). */
-    public boolean needsScan(ImageReference image, String namespace) {
-        return ruleWithoutScan(image, namespace).isEmpty();
+    /** An image whose reference is not one: denied without a scan, unless its namespace is exempt. */
+    public Verdict invalid(String image, String reason, String namespace) {
+        return exemptNamespaces.contains(namespace) ? exempt(image, namespace)
+                : Verdict.of(image, Verdict.Status.INVALID, false, "denied: invalid image reference: " + reason);
     }
 
-    public Verdict judge(String image, ScanOutcome outcome, String namespace) {
-        if (outcome instanceof ScanOutcome.InvalidImage invalid) {
-            return exemptNamespaces.contains(namespace) ? exempt(image, namespace)
-                    : Verdict.of(image, Verdict.Status.INVALID, false, "denied: invalid image reference: " + invalid.reason());
-        }
-        ImageReference reference = ImageReference.parse(image);
-        Optional<Verdict> ruled = ruleWithoutScan(reference, namespace);
-        if (ruled.isPresent()) {
-            return ruled.get();
-        }
-        Settings settings = settingsFor(namespace);
-        if (outcome instanceof ScanOutcome.Scanned scanned) {
-            return judgeFindings(image, reference, scanned.report().findings(), namespace, settings);
-        }
-        if (outcome instanceof ScanOutcome.ScanFailed failed) {
-            return byAction(image, Verdict.Status.SCAN_FAILED, settings.onScanError(), "scan failed: " + failed.reason());
-        }
-        String reason = outcome instanceof ScanOutcome.Pending pending ? pending.reason()
-                : "the policy changed during this review, retry shortly";
-        return byAction(image, Verdict.Status.PENDING, settings.onPending(), reason);
-    }
-
-    /** How a review in this namespace is enforced; break-glass needs a permitting namespace and a reason. */
-    public Enforcement enforcement(String namespace, Map<String, String> annotations) {
-        if (breakGlassNamespaces.contains(namespace) || breakGlassNamespaces.contains("*")) {
-            Optional<String> reason = annotations.entrySet().stream()
-                    .filter(a -> BREAK_GLASS_KEY.matcher(a.getKey()).matches() && !a.getValue().isBlank())
-                    .map(Map.Entry::getValue).findFirst();
-            if (reason.isPresent()) {
-                return Enforcement.breakGlass(reason.get());
-            }
-        }
-        return settingsFor(namespace).mode() == Mode.AUDIT ? Enforcement.AUDIT : Enforcement.ENFORCE;
-    }
-
-    Settings settingsFor(String namespace) {
-        return overrides.getOrDefault(namespace, defaults);
-    }
-
-    private Optional<Verdict> ruleWithoutScan(ImageReference image, String namespace) {
+    /** The verdict of the rule that decides this image without a scan, if one does: the scanner never fetches it. */
+    public Optional<Verdict> ruleWithoutScan(ImageReference image, String namespace) {
         String shown = image.original();
         if (exemptNamespaces.contains(namespace)) {
             return Optional.of(exempt(shown, namespace));
@@ -160,13 +124,45 @@ public final class Policy {
         return Optional.empty();
     }
 
+    /** What a finished scan means for an image no rule decided without one. */
+    public Verdict judge(ImageReference image, ScanOutcome outcome, String namespace) {
+        Settings settings = settingsFor(namespace);
+        if (outcome instanceof ScanOutcome.Scanned scanned) {
+            return judgeFindings(image, scanned.report().findings(), namespace, settings);
+        }
+        ScanOutcome.ScanFailed failed = (ScanOutcome.ScanFailed) outcome;
+        return byAction(image.original(), Verdict.Status.SCAN_FAILED, settings.onScanError(), "scan failed: " + failed.reason());
+    }
+
+    /** An image whose scan has not finished in time for its review; it goes on in the background. */
+    public Verdict pending(String image, String reason, String namespace) {
+        return byAction(image, Verdict.Status.PENDING, settingsFor(namespace).onPending(), reason);
+    }
+
+    /** How a review in this namespace is enforced; break-glass needs a permitting namespace and a reason. */
+    public Enforcement enforcement(String namespace, Map<String, String> annotations) {
+        if (breakGlassNamespaces.contains(namespace) || breakGlassNamespaces.contains("*")) {
+            Optional<String> reason = annotations.entrySet().stream()
+                    .filter(a -> BREAK_GLASS_KEY.matcher(a.getKey()).matches() && !a.getValue().isBlank())
+                    .map(Map.Entry::getValue).findFirst();
+            if (reason.isPresent()) {
+                return Enforcement.breakGlass(reason.get());
+            }
+        }
+        return settingsFor(namespace).mode() == Mode.AUDIT ? Enforcement.AUDIT : Enforcement.ENFORCE;
+    }
+
+    Settings settingsFor(String namespace) {
+        return overrides.getOrDefault(namespace, defaults);
+    }
+
     private static boolean fromRegistry(ImageReference image, String entry) {
         String prefix = entry.endsWith("/") ? entry.substring(0, entry.length() - 1) : entry;
         return image.domain().equals(prefix) || image.repository().equals(prefix) || image.repository().startsWith(prefix + "/");
     }
 
-    private Verdict judgeFindings(String image, ImageReference reference, List<Finding> findings, String namespace,
-                                  Settings settings) {
+    private Verdict judgeFindings(ImageReference reference, List<Finding> findings, String namespace, Settings settings) {
+        String image = reference.original();
         LocalDate today = LocalDate.now(clock);
         List<Finding> counted = new ArrayList<>();
         List<String> excepted = new ArrayList<>();

@@ -1,9 +1,6 @@
 package dev.imagegate.policy;
 
-import dev.imagegate.image.ImageReference;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.Body;
-import org.apache.camel.language.simple.Simple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -51,11 +48,6 @@ public class PolicyStore {
 
     public Policy current() {
         return current;
-    }
-
-    /** The review route's question before scanning: does a rule already decide this image? */
-    public boolean needsScan(@Body ImageReference image, @Simple("${variable.review.namespace}") String namespace) {
-        return current.needsScan(image, namespace);
     }
 
     /** Called by the {@code policy-reload} timer route. */

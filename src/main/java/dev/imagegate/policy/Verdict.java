@@ -19,7 +19,8 @@ import java.util.List;
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
                       Severity highest, List<String> exceptions) {
 
-    public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING }
+    /** What decided the verdict; {@code NOT_CHECKED}: a step of an edited review route left the image out. */
+    public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED }
 
     public Verdict {
         findings = List.copyOf(findings);

@@ -63,28 +63,21 @@ public class Scanner {
         Gauge.builder("imagegate.scans.queued", scanSlots, s -> s.getQueue().size()).register(meters);
     }
 
-    /** The outcome of scanning {@code image}: cached, already running, or started now. */
-    public ImageScan scan(ImageReference image) {
+    /**
+     * The scan of {@code image}: cached, already running, or started now. A running scan fails with a
+     * {@link ScannerBusyException} when the scanner had no room for it.
+     */
+    public CompletableFuture<ScanOutcome> scan(ImageReference image) {
         String key = image.canonical();
         if (image.isDigestPinned() && !key.equals(image.byDigest())) {
             CompletableFuture<ScanOutcome> sameDigest = results.getIfPresent(image.byDigest());
             if (sameDigest != null) {
-                return new ImageScan(sameDigest);
+                return sameDigest;
             }
         }
         // One lookup, counted once as a hit or a miss; the mapping function, unlike a refresh, keeps the
         // reference exactly as the pod spec wrote it.
-        return new ImageScan(results.get(key, (unused, executor) -> start(image)));
-    }
-
-    /** The outcome for an image whose reference did not parse; it never reaches trivy. */
-    public ImageScan rejectInvalid(InvalidImageReferenceException invalid) {
-        return ImageScan.finished(new ScanOutcome.InvalidImage(invalid.getMessage()));
-    }
-
-    /** The outcome for an image a policy rule decides without a scan. */
-    public ImageScan notScanned() {
-        return ImageScan.finished(new ScanOutcome.NotScanned());
+        return results.get(key, (unused, executor) -> start(image));
     }
 
     @EventListener(ApplicationReadyEvent.class)

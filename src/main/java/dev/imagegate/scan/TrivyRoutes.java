@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The scan step: {@code direct:scan-image} answers from the {@link Scanner} (cache, single-flight, bounded
- * parallelism), which runs {@code direct:run-trivy} for images it has no result for.
+ * Trivy's runs: {@code direct:run-trivy} scans an image for the {@link Scanner} (cache, single-flight, bounded
+ * parallelism), and timers check trivy's version and DB and refresh the DB.
  */
 @Component
 public class TrivyRoutes extends RouteBuilder {
@@ -28,9 +28,6 @@ public class TrivyRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("direct:scan-image").routeId("scan-image")
-                .bean("scanner", "scan");
-
         from("direct:run-trivy").routeId("run-trivy")
                 .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "scanArguments"))
                 .doTry()

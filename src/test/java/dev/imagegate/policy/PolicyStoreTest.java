@@ -1,5 +1,6 @@
 package dev.imagegate.policy;
 
+import dev.imagegate.image.ImageReference;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,6 @@ class PolicyStoreTest {
 
     /** The severity threshold in force, read off how a single HIGH finding is judged. */
     private static String thresholdOf(PolicyStore store) {
-        return store.current().judge("app:1", scanned("CVE-1:HIGH"), "default").allowed() ? "CRITICAL" : "HIGH";
+        return store.current().judge(ImageReference.parse("app:1"), scanned("CVE-1:HIGH"), "default").allowed() ? "CRITICAL" : "HIGH";
     }
 }

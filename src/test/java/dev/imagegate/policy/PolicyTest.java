@@ -1,6 +1,7 @@
 package dev.imagegate.policy;
 
 import dev.imagegate.image.ImageReference;
+import dev.imagegate.image.InvalidImageReferenceException;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.ScanOutcome;
 import dev.imagegate.scan.ScanReport;
@@ -19,19 +20,25 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-/** Policy + scan outcome -> verdict and reason, case by case, as an operator would write them. */
+/**
+ * Policy + what the scanner says -> verdict and reason, case by case, as an operator would write them. Each
+ * image goes the way a review takes it: its reference, the rules that need no scan, then its scan.
+ */
 class PolicyTest {
 
     /** Reviews in these tests happen on 2027-01-31. */
     static final Clock TODAY = Clock.fixed(Instant.parse("2027-01-31T12:00:00Z"), ZoneOffset.UTC);
 
     static final String NONE = "";
+    /** An image the scanner is never asked about: its reference is invalid, or a rule decides it. */
+    static final ScanOutcome NEVER_SCANNED = null;
     static final ScanOutcome CLEAN = scanned();
     static final ScanOutcome NGINX_1_19 = scanned("CVE-2021-23017:CRITICAL", "CVE-2021-3618:HIGH", "CVE-2021-3711:HIGH",
             "CVE-2022-0778:HIGH", "CVE-2020-1:MEDIUM");
@@ -48,9 +55,9 @@ class PolicyTest {
                         false, "denied: 2 HIGH (CVE-9) at or above HIGH"),
                 arguments("scan failure fails closed", NONE, "default", "app:1", new ScanOutcome.ScanFailed("unable to find the specified image"),
                         false, "denied: scan failed: unable to find the specified image"),
-                arguments("invalid reference", NONE, "default", "BAD", new ScanOutcome.InvalidImage("repository name must be lowercase"),
+                arguments("invalid reference", NONE, "default", "BAD", NEVER_SCANNED,
                         false, "denied: invalid image reference: repository name must be lowercase"),
-                arguments("pending denies by default", NONE, "default", "app:1", new ScanOutcome.Pending("scan in progress"),
+                arguments("pending denies by default", NONE, "default", "app:1", new Pending("scan in progress"),
                         false, "denied: scan in progress"),
 
                 // thresholds and counts
@@ -122,13 +129,13 @@ class PolicyTest {
                 // namespaces
                 arguments("exempt namespace", NAMESPACES, "kube-system", "nginx:1.19", NGINX_1_19, true,
                         "allowed: namespace kube-system is exempt"),
-                arguments("exempt namespace, even invalid", NAMESPACES, "kube-system", "BAD", new ScanOutcome.InvalidImage("x"),
+                arguments("exempt namespace, even invalid", NAMESPACES, "kube-system", "BAD", NEVER_SCANNED,
                         true, "allowed: namespace kube-system is exempt"),
                 arguments("namespace threshold", NAMESPACES, "sandbox", "nginx:1.19", scanned("CVE-1:HIGH"), true,
                         "allowed: no vulnerabilities at or above CRITICAL"),
                 arguments("namespace scan errors allowed", NAMESPACES, "sandbox", "app:1", new ScanOutcome.ScanFailed("registry down"),
                         true, "allowed: scan failed: registry down"),
-                arguments("namespace pending allowed", NAMESPACES, "sandbox", "app:1", new ScanOutcome.Pending("scan in progress"),
+                arguments("namespace pending allowed", NAMESPACES, "sandbox", "app:1", new Pending("scan in progress"),
                         true, "allowed: scan in progress"),
                 arguments("other namespaces keep the defaults", NAMESPACES, "default", "app:1", new ScanOutcome.ScanFailed("registry down"),
                         false, "denied: scan failed: registry down"));
@@ -159,9 +166,9 @@ class PolicyTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("verdicts")
-    void judges(String name, String policyYaml, String namespace, String image, ScanOutcome outcome, boolean allowed,
+    void judges(String name, String policyYaml, String namespace, String image, Object scanner, boolean allowed,
                 String reason) {
-        Verdict verdict = policy(policyYaml).judge(image, outcome, namespace);
+        Verdict verdict = verdict(policy(policyYaml), image, scanner, namespace);
 
         assertThat(verdict.reason()).isEqualTo(reason);
         assertThat(verdict.allowed()).isEqualTo(allowed);
@@ -171,16 +178,16 @@ class PolicyTest {
     void rulesThatNeedNoScanKeepImagesFromTheScanner() {
         Policy policy = policy(REGISTRIES + IMAGE_RULES + NAMESPACES + "defaults: {requireDigest: false}\n");
 
-        assertThat(policy.needsScan(ImageReference.parse("evil.example/x:1"), "default")).isFalse();
-        assertThat(policy.needsScan(ImageReference.parse("registry.k8s.io/pause:3.10"), "default")).isFalse();
-        assertThat(policy.needsScan(ImageReference.parse("nginx:latest"), "default")).isFalse();
-        assertThat(policy.needsScan(ImageReference.parse("nginx:1.27"), "kube-system")).isFalse();
-        assertThat(policy.needsScan(ImageReference.parse("nginx:1.27"), "default")).isTrue();
+        assertThat(policy.ruleWithoutScan(ImageReference.parse("evil.example/x:1"), "default")).isPresent();
+        assertThat(policy.ruleWithoutScan(ImageReference.parse("registry.k8s.io/pause:3.10"), "default")).isPresent();
+        assertThat(policy.ruleWithoutScan(ImageReference.parse("nginx:latest"), "default")).isPresent();
+        assertThat(policy.ruleWithoutScan(ImageReference.parse("nginx:1.27"), "kube-system")).isPresent();
+        assertThat(policy.ruleWithoutScan(ImageReference.parse("nginx:1.27"), "default")).isEmpty();
     }
 
     @Test
     void appliedExceptionsAreNamedOnTheVerdict() {
-        Verdict verdict = policy(EXCEPTION).judge("nginx:1.19", scanned("CVE-2023-1234:HIGH", "CVE-5:LOW"), "default");
+        Verdict verdict = verdict(policy(EXCEPTION), "nginx:1.19", scanned("CVE-2023-1234:HIGH", "CVE-5:LOW"), "default");
 
         assertThat(verdict.exceptions()).containsExactly("CVE-2023-1234 excepted until 2027-01-31 (JIRA-42)");
     }
@@ -232,9 +239,32 @@ class PolicyTest {
     void theShippedExampleEncodesTheDefaultRule() throws Exception {
         Policy shipped = PolicyReader.read(Files.readAllBytes(Path.of("config/policy.yaml")), Action.DENY, TODAY);
 
-        assertThat(shipped.judge("nginx:1.19", NGINX_1_19, "default").allowed()).isFalse();
-        assertThat(shipped.judge("nginx:1.27", scanned("CVE-1:MEDIUM"), "default").allowed()).isTrue();
-        assertThat(shipped.judge("nginx:1.19", NGINX_1_19, "kube-system").allowed()).isTrue();
+        assertThat(verdict(shipped, "nginx:1.19", NGINX_1_19, "default").allowed()).isFalse();
+        assertThat(verdict(shipped, "nginx:1.27", scanned("CVE-1:MEDIUM"), "default").allowed()).isTrue();
+        assertThat(verdict(shipped, "nginx:1.19", NGINX_1_19, "kube-system").allowed()).isTrue();
+    }
+
+    /** A scan still running when the review's deadline came, with the reason the review gives. */
+    record Pending(String reason) {
+    }
+
+    /**
+     * The verdict on {@code image} as a review reaches it: an invalid reference, else a rule that needs no scan,
+     * else what the scanner says ({@link ScanOutcome} or {@link Pending}).
+     */
+    static Verdict verdict(Policy policy, String image, Object scanner, String namespace) {
+        ImageReference reference;
+        try {
+            reference = ImageReference.parse(image);
+        } catch (InvalidImageReferenceException e) {
+            return policy.invalid(image, e.getMessage(), namespace);
+        }
+        Optional<Verdict> ruled = policy.ruleWithoutScan(reference, namespace);
+        if (ruled.isPresent()) {
+            return ruled.get();
+        }
+        return scanner instanceof Pending pending ? policy.pending(image, pending.reason(), namespace)
+                : policy.judge(reference, (ScanOutcome) scanner, namespace);
     }
 
     static Policy policy(String yaml) {

@@ -1,0 +1,66 @@
+package dev.imagegate.review;
+
+import dev.imagegate.image.ImageReference;
+import dev.imagegate.image.InvalidImageReferenceException;
+import dev.imagegate.policy.Policy;
+import dev.imagegate.policy.Verdict;
+import dev.imagegate.scan.ScanOutcome;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One image of a review on its way through the split, as one value: the image as the pod spec wrote it, its
+ * reference (parsed once), the verdict of the policy rule that decided it without a scan if one did, and its
+ * scan. The namespace and policy snapshot it is judged by travel with it, so no step pairs it with anything
+ * by position. Immutable: each step returns the next state.
+ *
+ * @param reference null until validated, and for an invalid reference
+ * @param ruled     the verdict reached without a scan (invalid reference, exempt namespace, image and registry
+ *                  rules), or null
+ * @param scan      the scan, finished or still running, or null when none was started
+ */
+public record ImageCheck(String image, String namespace, Policy policy, ImageReference reference, Verdict ruled,
+                         CompletableFuture<ScanOutcome> scan) {
+
+    static final String SCAN_RUNNING = "scan in progress, retry shortly (the result will be cached)";
+    static final String SCANNER_BUSY = "scanner is busy with other images, retry shortly";
+    static final String NOT_CHECKED = "denied: not checked (a step of the review route left this image out)";
+
+    static ImageCheck of(String image, String namespace, Policy policy) {
+        return new ImageCheck(image, namespace, policy, null, null, null);
+    }
+
+    /** Checked against the reference grammar, then against the policy's rules that need no scan. */
+    ImageCheck validated() {
+        try {
+            ImageReference parsed = ImageReference.parse(image);
+            return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null), null);
+        } catch (InvalidImageReferenceException e) {
+            return new ImageCheck(image, namespace, policy, null, policy.invalid(image, e.getMessage(), namespace), null);
+        }
+    }
+
+    /** True for a valid reference that no rule decided and that has no scan yet. */
+    public boolean needsScan() {
+        return reference != null && ruled == null && scan == null;
+    }
+
+    ImageCheck scanned(CompletableFuture<ScanOutcome> started) {
+        return new ImageCheck(image, namespace, policy, reference, ruled, started);
+    }
+
+    /** The verdict as things stand: by rule, by the finished scan, or pending while the scan runs. */
+    Verdict verdict() {
+        if (ruled != null) {
+            return ruled;
+        }
+        if (reference == null || scan == null) {
+            return Verdict.of(image, Verdict.Status.NOT_CHECKED, false, NOT_CHECKED);
+        }
+        if (scan.isDone() && !scan.isCompletedExceptionally()) {
+            return policy.judge(reference, scan.join(), namespace);
+        }
+        // A scan that ended exceptionally was never started: the scanner was busy.
+        return policy.pending(image, scan.isDone() ? SCANNER_BUSY : SCAN_RUNNING, namespace);
+    }
+}

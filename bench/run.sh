@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
-# ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and
-# measures the figures BENCHMARKS.md records. Usage: [WARMUP=60] bench/run.sh [seconds-per-round]
-# Needs wrk and curl (wrk: apt-get install wrk).
+# ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and prints
+# the figures BENCHMARKS.md records. Requests are sent the way kube-apiserver sends them: POST /scan?timeout=30s
+# with Content-Type and Accept JSON, Accept-Encoding: gzip and a Go client's User-Agent.
+#
+# The cached-review throughput is measured in interleaved rounds against two baselines started beside it,
+# answering with ImageGate's own answer (bench/Baselines.java): the floor, a one-step platform-http route on
+# the same Camel Vert.x engine, and the ceiling, the JDK's HttpServer. On a shared machine the absolute figures
+# swing from minute to minute; the ratios of rounds run back to back move much less, so they are the result.
+#
+# Usage: [WARMUP=40] [ROUNDS=5] [PACED=30] [JAR=target/imagegate.jar] [LEGACY=1] bench/run.sh [seconds-per-round]
+#   LEGACY=1: the jar serves /scan on server.port (ImageGate before the Vert.x engine)
+#   ONLY_HOT_PATH=1: skip start-up, hanging-sink, herd, fan-out and deadline measures
+# Needs wrk, hey and curl (apt-get install wrk hey).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUND=${1:-10}
-WARMUP=${WARMUP:-60}
-PORT=18080
+ROUNDS=${ROUNDS:-5}
+WARMUP=${WARMUP:-40}
+PACED=${PACED:-30}
+PORT=18080 MGMT=18081 FLOOR_PORT=18082 CEILING_PORT=18083
 WORK=$(mktemp -d)
-JAR=target/imagegate.jar
+JAR=${JAR:-target/imagegate.jar}
 TRIVY="$PWD/src/test/trivy/trivy"
 JVM_OPTS=${JVM_OPTS:--Xmx256m}
-trap 'stop; rm -rf "$WORK"' EXIT
+USER_AGENT="kube-apiserver/v1.33.0 (linux/amd64) kubernetes/8adc0f0"
+BASELINES=()
+trap 'stop; for b in "${BASELINES[@]}"; do kill "$b" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+for tool in wrk hey curl; do command -v $tool >/dev/null || { echo "$tool is missing: apt-get install $tool" >&2; exit 1; }; done
 [ -f "$JAR" ] || ./mvnw -q -B -ntp package -DskipTests
+
+if [ -n "${LEGACY:-}" ]; then PORTS="--server.port=$PORT --management.server.port=$MGMT"
+else PORTS="--imagegate.review.port=$PORT --server.port=$MGMT"; fi
 
 PID=""
 RUN_JAR="-jar $JAR"
 start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
   : > "$WORK/trivy.log"
   local t0; t0=$(date +%s.%N)
-  java $JVM_OPTS $RUN_JAR --server.port=$PORT --imagegate.trivy.command="$TRIVY" \
+  # shellcheck disable=SC2086
+  java $JVM_OPTS $RUN_JAR $PORTS --imagegate.trivy.command="$TRIVY" \
     --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
     "$@" > "$WORK/app.log" 2>&1 &
   PID=$!
-  until curl -sf "http://127.0.0.1:$PORT/actuator/health/readiness" >/dev/null; do
+  until curl -sf "http://127.0.0.1:$MGMT/actuator/health/readiness" >/dev/null; do
     kill -0 $PID 2>/dev/null || { cat "$WORK/app.log"; exit 1; }
     sleep 0.05
   done
@@ -33,96 +51,146 @@ start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
 }
 stop() { if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; fi; PID=""; }
 
-review() { # review image... -> request body
+review() { # review image... -> request body, as kube-apiserver 1.28-1.33 writes it
   local containers="" image
   for image in "$@"; do containers+="${containers:+,}{\"image\":\"$image\"}"; done
   printf '{"kind":"ImageReview","apiVersion":"imagepolicy.k8s.io/v1alpha1","metadata":{"creationTimestamp":null},"spec":{"containers":[%s],"namespace":"default"},"status":{"allowed":false}}\n' "$containers"
 }
-post() { # post body -> "seconds status-line"
+post() { # post body [port] -> seconds taken; the answer in $WORK/answer.json
   curl -s -o "$WORK/answer.json" -w '%{time_total}\n' -H 'Content-Type: application/json' --data-binary "$1" \
-    "http://127.0.0.1:$PORT/scan?timeout=30s"
+    "http://127.0.0.1:${2:-$PORT}/scan?timeout=30s"
+}
+lua() { # lua file body: a wrk script sending the API server's request
+  cat > "$1" <<LUA
+wrk.method = "POST"
+wrk.body = '$2'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, */*"
+wrk.headers["Accept-Encoding"] = "gzip"
+wrk.headers["User-Agent"] = "$USER_AGENT"
+LUA
 }
 runs_of() { grep -c "^start.*	$1	cwd=" "$WORK/trivy.log" || true; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { awk '{ v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v }'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# round name pid port script seconds: one wrk round; appends reviews/s, p50, p99 (ms), CPU per request (us)
+round() {
+  local name=$1 pid=$2 port=$3 script=$4 seconds=$5 before after out="$WORK/wrk.out"
+  before=$(cpu_ticks "$pid")
+  wrk -t2 -c32 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port/scan?timeout=30s" > "$out"
+  after=$(cpu_ticks "$pid")
+  grep -q 'Non-2xx' "$out" && { echo "$name: non-2xx answers:" >&2; cat "$out" >&2; }
+  awk '/Requests\/sec/ {print $2}' "$out" >> "$WORK/$name.rps"
+  awk '$1 == "50%" {print $2}' "$out" | ms >> "$WORK/$name.p50"
+  awk '$1 == "99%" {print $2}' "$out" | ms >> "$WORK/$name.p99"
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.0f\n", t / hz * 1e6 / $1}' "$out" >> "$WORK/$name.cpu"
+  awk '/requests in/ {print $1}' "$out" >> "$WORK/requests.$name"
+}
+row() { # row label name: a table row of medians
+  echo "| $1 | $(median < "$WORK/$2.rps") | $(median < "$WORK/$2.p50") / $(median < "$WORK/$2.p99") ms | $(median < "$WORK/$2.cpu") us |"
+}
+ratio() { paste -d' ' "$WORK/$1.rps" "$WORK/$2.rps" | awk '{printf "%.2f\n", $1 / $2}' | median; }
+# paced name port seconds: 200 requests/s from 4 Go clients at 50/s each; prints "p50 / p99 ms"
+paced() {
+  hey -z "${3}s" -c 4 -q 50 -m POST -T application/json -H "Accept: application/json, */*" -H "User-Agent: $USER_AGENT" \
+    -D "$WORK/body.json" "http://127.0.0.1:$2/scan?timeout=30s" > "$WORK/hey.$1"
+  grep -q '\[200\]' "$WORK/hey.$1" || { echo "$1: not all 200:" >&2; cat "$WORK/hey.$1" >&2; }
+  echo "$(awk '$1 == "50%" {printf "%.2f", $3 * 1000}' "$WORK/hey.$1") / $(awk '$1 == "99%" {printf "%.2f", $3 * 1000}' "$WORK/hey.$1") ms"
+}
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1), JVM options: $JVM_OPTS"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1), JVM options: $JVM_OPTS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), jar $JAR, $ROUNDS interleaved rounds of ${ROUND}s after a ${WARMUP}s warm-up"
 echo
 
-# Start-up time to ready, three times.
+# The hot path: cached reviews of a two-image pod; alerting reviews (window 1 ms: each one alerts).
+ALLOWED=(registry.test/bench/clean:1 registry.test/bench/nothing:1)
+DENIED=(registry.test/bench/vulnerable:1 registry.test/bench/clean:1)
+start --imagegate.alerts.window=1ms
+review "${ALLOWED[@]}" > "$WORK/body.json"
+lua "$WORK/allowed.lua" "$(cat "$WORK/body.json")"
+lua "$WORK/denied.lua" "$(review "${DENIED[@]}")"
+post "$(cat "$WORK/body.json")" >/dev/null
+post "$(review "${DENIED[@]}")" >/dev/null
+post "$(cat "$WORK/body.json")" >/dev/null
+cp "$WORK/answer.json" "$WORK/fixed-answer.json"
+
+java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/app" >/dev/null
+for baseline in floor:$FLOOR_PORT ceiling:$CEILING_PORT; do
+  java $JVM_OPTS -cp "$WORK/app/lib/*" bench/Baselines.java "${baseline%:*}" "${baseline#*:}" "$WORK/fixed-answer.json" \
+    > "$WORK/${baseline%:*}.log" 2>&1 &
+  BASELINES+=($!)
+done
+FLOOR_PID=${BASELINES[0]} CEILING_PID=${BASELINES[1]}
+until grep -q ready "$WORK/floor.log" && grep -q ready "$WORK/ceiling.log"; do sleep 0.2; done
+
+# Warm-up: on 2 cores the C2 compiler takes tens of seconds of CPU under this load; a round measured before
+# it settles reports the JIT, not the service.
+wrk -t2 -c32 -d"${WARMUP}s" -s "$WORK/allowed.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
+wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
+wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/allowed.lua" "http://127.0.0.1:$FLOOR_PORT/scan?timeout=30s" >/dev/null
+wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/allowed.lua" "http://127.0.0.1:$CEILING_PORT/scan?timeout=30s" >/dev/null
+sleep 2
+for i in $(seq "$ROUNDS"); do
+  round imagegate "$PID" $PORT "$WORK/allowed.lua" "$ROUND"
+  round floor "$FLOOR_PID" $FLOOR_PORT "$WORK/allowed.lua" "$ROUND"
+  round ceiling "$CEILING_PID" $CEILING_PORT "$WORK/allowed.lua" "$ROUND"
+  round denied "$PID" $PORT "$WORK/denied.lua" "$ROUND"
+done
+echo "| 32 connections, medians of $ROUNDS x ${ROUND}s | reviews/s | p50 / p99 | server CPU per request |"
+echo "|---|---|---|---|"
+row "JDK HttpServer, fixed answer (ceiling)" ceiling
+row "one-step platform-http route, Vert.x engine, fixed answer (floor)" floor
+row "ImageGate, cached reviews (2 images, allowed)" imagegate
+row "ImageGate, denied reviews alerting on every review" denied
+echo
+echo "| ratio, median of per-round ratios | |"
+echo "|---|---|"
+echo "| ImageGate / floor | $(ratio imagegate floor) |"
+echo "| ImageGate / ceiling | $(ratio imagegate ceiling) |"
+echo "| denied (alerting) / allowed ImageGate reviews | $(ratio denied imagegate) |"
+echo
+echo "| paced: 200 requests/s (hey -c 4 -q 50, ${PACED}s) | p50 / p99 |"
+echo "|---|---|"
+echo "| floor | $(paced floor $FLOOR_PORT "$PACED") |"
+echo "| ImageGate, cached reviews | $(paced imagegate $PORT "$PACED") |"
+echo
+total=$(cat "$WORK"/requests.imagegate "$WORK"/requests.denied | paste -sd+ | bc)
+echo "| cached reviews: trivy runs for ${ALLOWED[0]} | $(runs_of "${ALLOWED[0]}") |"
+echo "| RSS after $total reviews ($JVM_OPTS) | $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$PID/status") |"
+echo "| alerts logged (imagegate.alerts WARN lines) | $(grep -c 'WARN.*imagegate.alerts' "$WORK/app.log" || true) |"
+stop
+for b in "${BASELINES[@]}"; do kill "$b" 2>/dev/null || true; done
+BASELINES=()
+[ -n "${ONLY_HOT_PATH:-}" ] && exit 0
+echo
+
+# Start-up time to ready, three times, then with a class data sharing archive as the Dockerfile builds it.
 for i in 1 2 3; do start; echo "$STARTUP" >> "$WORK/startup"; stop; done
 echo "| start-up to ready (median of 3) | $(median < "$WORK/startup") s |"
-
-# The same with a class data sharing archive, as the Dockerfile builds it.
-java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/cds" >/dev/null
-java -XX:ArchiveClassesAtExit="$WORK/cds/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/cds/imagegate.jar" \
-  --imagegate.trivy.command="$TRIVY" --server.port=$PORT > "$WORK/cds-training.log" 2>&1
-RUN_JAR="-XX:SharedArchiveFile=$WORK/cds/app.jsa -jar $WORK/cds/imagegate.jar"
+# shellcheck disable=SC2086
+java -XX:ArchiveClassesAtExit="$WORK/app/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/$(basename "$JAR")" \
+  --imagegate.trivy.command="$TRIVY" $PORTS > "$WORK/cds-training.log" 2>&1
+RUN_JAR="-XX:SharedArchiveFile=$WORK/app/app.jsa -jar $WORK/app/$(basename "$JAR")"
 for i in 1 2 3; do start; echo "$STARTUP" >> "$WORK/startup-cds"; stop; done
 echo "| start-up to ready with a CDS archive (median of 3) | $(median < "$WORK/startup-cds") s |"
 RUN_JAR="-jar $JAR"
-
-# Cached reviews at 32 connections.
-start
-IMAGE=registry.test/bench/clean:1
-post "$(review $IMAGE)" >/dev/null
-cat > "$WORK/post.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$(review $IMAGE)'
-wrk.headers["Content-Type"] = "application/json"
-LUA
-# Warm-up: on 2 cores the C2 compiler alone takes ~45 s of CPU in the first two minutes under this load,
-# competing with the requests; a round measured before it settles reports the JIT, not the service.
-wrk -t2 -c32 -d"${WARMUP}s" -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
-sleep 5
-# Each review round is paired with a round on /actuator/health/liveness, the same Tomcat and Spring MVC
-# without Camel or ImageGate's work: the ratio of the two moves much less with the VM's noise than either.
-for i in 1 2 3; do
-  wrk -t2 -c32 -d"${ROUND}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" > "$WORK/wrk.$i"
-  awk '/Requests\/sec/ {print $2}' "$WORK/wrk.$i" >> "$WORK/rps"
-  awk '$1 == "50%" {print $2}' "$WORK/wrk.$i" | ms >> "$WORK/p50"
-  awk '$1 == "99%" {print $2}' "$WORK/wrk.$i" | ms >> "$WORK/p99"
-  baseline=$(wrk -t2 -c32 -d"${ROUND}s" "http://127.0.0.1:$PORT/actuator/health/liveness" | awk '/Requests\/sec/ {print $2}')
-  echo "$(tail -1 "$WORK/rps") $baseline" | awk '{printf "%.2f\n", $1 / $2}' >> "$WORK/ratio"
-  echo "$baseline" >> "$WORK/baseline"
-done
-echo "| cached reviews, 32 connections: throughput (median of 3 x ${ROUND}s) | $(median < "$WORK/rps") reviews/s |"
-echo "| cached reviews, 32 connections: p50 / p99 latency | $(median < "$WORK/p50") ms / $(median < "$WORK/p99") ms |"
-echo "| the paired rounds on /actuator/health/liveness (median) | $(median < "$WORK/baseline") requests/s |"
-echo "| cached reviews / liveness requests, per pair (median) | $(median < "$WORK/ratio") |"
-echo "| cached reviews: trivy runs | $(runs_of $IMAGE) |"
-
-# Memory after 100,000 cached reviews (counting the ones above).
-total=0
-for f in "$WORK"/wrk.*; do total=$((total + $(awk '/requests in/ {print $1}' "$f"))); done
-while [ "$total" -lt 100000 ]; do
-  n=$(wrk -t2 -c32 -d"${ROUND}s" -s "$WORK/post.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" | awk '/requests in/ {print $1}')
-  total=$((total + n))
-done
-echo "| RSS after $total cached reviews | $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$PID/status) |"
-stop
 
 # A hanging alert sink: every review of a vulnerable image alerts (window 1 ms) to a webhook whose server
 # accepts connections and never answers. Admission latency should match the same load with no sink.
 python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 18099)); s.listen(4096); time.sleep(10**6)' &
 BLACKHOLE=$!
-IMAGE=registry.test/alerting/vulnerable:1
-cat > "$WORK/denied.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$(review $IMAGE)'
-wrk.headers["Content-Type"] = "application/json"
-LUA
 for sink in none hanging; do
   if [ $sink = none ]; then start --imagegate.alerts.window=1ms; else
     start --imagegate.alerts.window=1ms --imagegate.alerts.webhook.enabled=true --imagegate.alerts.webhook.url=http://127.0.0.1:18099/hook
   fi
-  post "$(review $IMAGE)" >/dev/null
+  post "$(review "${DENIED[@]}")" >/dev/null
   wrk -t2 -c32 -d"${ROUND}s" -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
-  wrk -t2 -c32 -d"${ROUND}s" --latency -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" > "$WORK/sink.$sink"
-  echo "| denied reviews alerting, sink $sink: throughput, p50 / p99 | $(awk '/Requests\/sec/ {print $2}' "$WORK/sink.$sink") reviews/s, $(awk '$1 == "50%" {print $2}' "$WORK/sink.$sink" | ms) ms / $(awk '$1 == "99%" {print $2}' "$WORK/sink.$sink" | ms) ms |"
+  round "sink-$sink" "$PID" $PORT "$WORK/denied.lua" "$ROUND"
+  echo "| denied reviews alerting, sink $sink: reviews/s, p50 / p99 | $(cat "$WORK/sink-$sink.rps"), $(cat "$WORK/sink-$sink.p50") / $(cat "$WORK/sink-$sink.p99") ms |"
   if [ $sink = hanging ]; then
-    echo "| alerts dropped with the sink hanging | $(curl -s "http://127.0.0.1:$PORT/actuator/prometheus" | awk '/^imagegate_alerts_dropped_total/ {print $2}') |"
+    echo "| alerts dropped with the sink hanging | $(curl -s "http://127.0.0.1:$MGMT/actuator/prometheus" | awk '/^imagegate_alerts_dropped_total/ {print $2}') |"
   fi
   stop
 done

@@ -26,12 +26,18 @@ public class Alerts {
         this.recentlySent = Caffeine.newBuilder().expireAfterWrite(properties.window()).maximumSize(100_000).build();
     }
 
+    /** Whether a decision raises an alert: a look at its mode and verdicts, before anything is formatted. */
+    public boolean raises(Decision decision) {
+        String kind = kindOf(decision);
+        return kind != null && properties.on().contains(kind);
+    }
+
     /** The alert a decision raises, or null when it raises none. */
     public Alert of(Decision decision) {
-        String kind = kindOf(decision);
-        if (kind == null || !properties.on().contains(kind)) {
+        if (!raises(decision)) {
             return null;
         }
+        String kind = kindOf(decision);
         List<Alert.ImageVerdict> verdicts = decision.verdicts().stream().map(this::imageVerdict).toList();
         return new Alert(decision.decidedAt(), kind, decision.namespace(), decision.mode(), decision.allowed(),
                 decision.verdicts().stream().map(Verdict::image).toList(), decision.reason(), verdicts);

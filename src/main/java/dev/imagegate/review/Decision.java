@@ -103,7 +103,12 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     }
 
     private static String oneLine(String text) {
-        return CONTROL_CHARACTER.matcher(text).replaceAll("?");
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                return CONTROL_CHARACTER.matcher(text).replaceAll("?");
+            }
+        }
+        return text;
     }
 
     private static String truncate(String text, int limit) {

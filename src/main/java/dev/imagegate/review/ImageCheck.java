@@ -7,6 +7,7 @@ import dev.imagegate.policy.Verdict;
 import dev.imagegate.scan.ScanOutcome;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * One image of a review on its way through the split, as one value: the image as the pod spec wrote it, its
@@ -30,10 +31,14 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
         return new ImageCheck(image, namespace, policy, null, null, null);
     }
 
-    /** Checked against the reference grammar, then against the policy's rules that need no scan. */
-    ImageCheck validated() {
+    /**
+     * Checked against the reference grammar, then against the policy's rules that need no scan.
+     *
+     * @param parser {@link ImageReference#parse} or a memo of it
+     */
+    ImageCheck validated(Function<String, ImageReference> parser) {
         try {
-            ImageReference parsed = ImageReference.parse(image);
+            ImageReference parsed = parser.apply(image);
             return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null), null);
         } catch (InvalidImageReferenceException e) {
             return new ImageCheck(image, namespace, policy, null, policy.invalid(image, e.getMessage(), namespace), null);

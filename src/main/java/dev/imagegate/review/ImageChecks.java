@@ -1,5 +1,8 @@
 package dev.imagegate.review;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.imagegate.image.ImageReference;
 import dev.imagegate.scan.Scanner;
 import org.springframework.stereotype.Component;
 
@@ -7,7 +10,11 @@ import org.springframework.stereotype.Component;
 @Component("imageChecks")
 public class ImageChecks {
 
+    /** Pods come and go with the same few hundred images: most references were parsed before. */
+    private static final int REFERENCES_KEPT = 10_000;
+
     private final Scanner scanner;
+    private final Cache<String, ImageReference> references = Caffeine.newBuilder().maximumSize(REFERENCES_KEPT).build();
 
     public ImageChecks(Scanner scanner) {
         this.scanner = scanner;
@@ -15,7 +22,7 @@ public class ImageChecks {
 
     /** The reference grammar (invalid: denied, never scanned), then the policy's rules that need no scan. */
     public ImageCheck validate(ImageCheck check) {
-        return check.validated();
+        return check.validated(image -> references.get(image, ImageReference::parse));
     }
 
     /**

@@ -30,9 +30,9 @@ public record ImageReviewResponse(String apiVersion, String kind, Status status)
     }
 
     private static ImageStatus imageStatus(Verdict verdict) {
-        List<String> ids = verdict.findings().stream().map(f -> f.vulnerabilityId()).distinct()
-                .limit(VULNERABILITIES_LISTED).toList();
+        List<String> ids = verdict.findings().isEmpty() ? null : verdict.findings().stream().map(f -> f.vulnerabilityId())
+                .distinct().limit(VULNERABILITIES_LISTED).toList();
         return new ImageStatus(Decision.shown(verdict.image()), verdict.allowed(), verdict.status().name(),
-                verdict.reason(), verdict.highest() == null ? null : verdict.highest().name(), ids.isEmpty() ? null : ids);
+                verdict.reason(), verdict.highest() == null ? null : verdict.highest().name(), ids);
     }
 }

@@ -4,15 +4,16 @@ import dev.imagegate.policy.Policy;
 
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * One ImageReview being answered: the request, the policy in force when it arrived (the only one it is judged
  * by), when it arrived, and, once the split has collected them, each distinct image's check by image.
  */
-public record Review(ImageReview request, Policy policy, Instant received, Map<String, ImageCheck> checks) {
+public record Review(ImageReview request, Policy policy, Instant received, Map<String, ImageCheck> checks)
+        implements Iterable<ImageCheck> {
 
     public Review {
         checks = Map.copyOf(checks);
@@ -26,9 +27,10 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
         return request.namespace();
     }
 
-    /** Each distinct image, unchecked yet: what the split goes through. */
-    public List<ImageCheck> images() {
-        return request.images().stream().map(image -> ImageCheck.of(image, namespace(), policy)).toList();
+    /** Each distinct image, unchecked yet: what the route's split goes through. */
+    @Override
+    public Iterator<ImageCheck> iterator() {
+        return request.images().stream().map(image -> ImageCheck.of(image, namespace(), policy)).iterator();
     }
 
     /** This review with the checks the split collected; one per image, the last one if an edited route sent two. */

@@ -1,11 +1,14 @@
 package dev.imagegate.review;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagegate.policy.PolicyStore;
 import dev.imagegate.policy.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,31 +17,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A review's start and end in {@code routes/review.yaml}: it starts under the policy in force when it arrives,
- * and is decided once its scans are done or its deadline has come, each image judged by that same policy.
- * Scans still running at the deadline are pending; they go on, and their result is cached for the API
- * server's next attempt.
+ * A review's steps in {@code routes/review.yaml} around the split: it starts under the policy in force when it
+ * arrives; it is decided once its scans are done or its deadline has come, each image judged by that same
+ * policy; and it is answered. Scans still running at the deadline are pending; they go on, and their result
+ * is cached for the API server's next attempt.
  */
 @Component("reviews")
 public class Reviews {
 
+    private final ReviewReader reader;
     private final PolicyStore policies;
     private final ReviewProperties properties;
+    private final ObjectMapper json;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter pendingVerdicts;
 
-    public Reviews(PolicyStore policies, ReviewProperties properties, MeterRegistry meters) {
+    public Reviews(ReviewReader reader, PolicyStore policies, ReviewProperties properties, ObjectMapper json,
+                   MeterRegistry meters) {
+        this.reader = reader;
         this.policies = policies;
         this.properties = properties;
+        this.json = json;
         this.clock = Clock.systemUTC();
         this.meters = meters;
         this.pendingVerdicts = meters.counter("imagegate.verdicts.pending");
     }
 
-    /** The review of this request, under the policy in force now. */
-    public Review start(ImageReview request) {
-        return Review.of(request, policies.current(), clock.instant());
+    /** The review of the ImageReview in this body (400 for anything else), under the policy in force now. */
+    public Review start(byte[] body) {
+        return Review.of(reader.read(body), policies.current(), clock.instant());
     }
 
     public Decision decide(Review review) {
@@ -48,6 +56,14 @@ public class Reviews {
                 review.policy().enforcement(review.namespace(), review.request().annotations()), clock.instant());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
         return decision;
+    }
+
+    /**
+     * The ImageReview answer as JSON, in a ByteBuffer: Vert.x writes that at once with its Content-Length (a byte[]
+     * would be streamed in chunks through a worker thread).
+     */
+    public ByteBuffer answer(Decision decision) throws JsonProcessingException {
+        return ByteBuffer.wrap(json.writeValueAsBytes(ImageReviewResponse.of(decision)));
     }
 
     private Verdict verdictOf(Review review, String image) {

@@ -1,12 +1,13 @@
 package dev.imagegate.server;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +19,7 @@ final class RequestMetrics implements Handler<RoutingContext> {
     static final String REVIEW_PATH = "/scan";
 
     private final MeterRegistry meters;
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     RequestMetrics(MeterRegistry meters) {
         this.meters = meters;
@@ -26,15 +28,17 @@ final class RequestMetrics implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext request) {
         long started = System.nanoTime();
-        request.addEndHandler(done -> {
-            int status = request.response().getStatusCode();
-            Tags tags = Tags.of("method", request.request().method().name(),
-                    "uri", request.request().path().equals(REVIEW_PATH) ? REVIEW_PATH : "UNKNOWN",
-                    "status", String.valueOf(status), "outcome", Outcome.forStatus(status).name(),
-                    "exception", "none", "error", "none");
-            Timer.builder("http.server.requests").tags(tags).register(meters)
-                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        });
+        request.addEndHandler(done -> timer(request).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
         request.next();
+    }
+
+    private Timer timer(RoutingContext request) {
+        String method = request.request().method().name();
+        String uri = request.request().path().equals(REVIEW_PATH) ? REVIEW_PATH : "UNKNOWN";
+        int status = request.response().getStatusCode();
+        return timers.computeIfAbsent(method + " " + uri + " " + status, key -> Timer.builder("http.server.requests")
+                .tags("method", method, "uri", uri, "status", String.valueOf(status),
+                        "outcome", Outcome.forStatus(status).name(), "exception", "none", "error", "none")
+                .register(meters));
     }
 }

@@ -32,5 +32,6 @@ ENV HOME=/home/imagegate \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
 VOLUME ["/app/routes", "/app/config", "/home/imagegate", "/tmp"]
 USER 10001:10001
-EXPOSE 8080
+# Reviews on 8080 (8443 over HTTPS with --spring.profiles.active=tls), health and metrics on 8081.
+EXPOSE 8080 8443 8081
 ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/application/imagegate.jsa", "-jar", "/app/application/imagegate.jar"]

@@ -8,7 +8,8 @@
 # the same Camel Vert.x engine, and the ceiling, the JDK's HttpServer. On a shared machine the absolute figures
 # swing from minute to minute; the ratios of rounds run back to back move much less, so they are the result.
 #
-# Usage: [WARMUP=40] [ROUNDS=5] [PACED=30] [JAR=target/imagegate.jar] [LEGACY=1] bench/run.sh [seconds-per-round]
+# Usage: [WARMUP=40] [ROUNDS=5] [PACED=30] [JAR=target/imagegate.jar] [ROUTES=routes] [LEGACY=1] bench/run.sh [seconds-per-round]
+#   JAR, ROUTES: another build and its route files, e.g. an older commit's, to compare
 #   LEGACY=1: the jar serves /scan on server.port (ImageGate before the Vert.x engine)
 #   ONLY_HOT_PATH=1: skip start-up, hanging-sink, herd, fan-out and deadline measures
 # Needs wrk, hey and curl (apt-get install wrk hey).
@@ -21,6 +22,7 @@ PACED=${PACED:-30}
 PORT=18080 MGMT=18081 FLOOR_PORT=18082 CEILING_PORT=18083
 WORK=$(mktemp -d)
 JAR=${JAR:-target/imagegate.jar}
+ROUTES=${ROUTES:-routes}
 TRIVY="$PWD/src/test/trivy/trivy"
 JVM_OPTS=${JVM_OPTS:--Xmx256m}
 USER_AGENT="kube-apiserver/v1.33.0 (linux/amd64) kubernetes/8adc0f0"
@@ -39,7 +41,7 @@ start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
   : > "$WORK/trivy.log"
   local t0; t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  java $JVM_OPTS $RUN_JAR $PORTS --imagegate.trivy.command="$TRIVY" \
+  java $JVM_OPTS $RUN_JAR $PORTS --imagegate.routes-dir="$ROUTES" --imagegate.trivy.command="$TRIVY" \
     --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
     "$@" > "$WORK/app.log" 2>&1 &
   PID=$!
@@ -116,13 +118,19 @@ post "$(cat "$WORK/body.json")" >/dev/null
 cp "$WORK/answer.json" "$WORK/fixed-answer.json"
 
 java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/app" >/dev/null
+# The baselines run on this checkout's jars (an older JAR may not have the Vert.x engine).
+[ -f target/imagegate.jar ] || ./mvnw -q -B -ntp package -DskipTests
+java -Djarmode=tools -jar target/imagegate.jar extract --destination "$WORK/baselines" >/dev/null
 for baseline in floor:$FLOOR_PORT ceiling:$CEILING_PORT; do
-  java $JVM_OPTS -cp "$WORK/app/lib/*" bench/Baselines.java "${baseline%:*}" "${baseline#*:}" "$WORK/fixed-answer.json" \
+  java $JVM_OPTS -cp "$WORK/baselines/lib/*" bench/Baselines.java "${baseline%:*}" "${baseline#*:}" "$WORK/fixed-answer.json" \
     > "$WORK/${baseline%:*}.log" 2>&1 &
   BASELINES+=($!)
 done
 FLOOR_PID=${BASELINES[0]} CEILING_PID=${BASELINES[1]}
-until grep -q ready "$WORK/floor.log" && grep -q ready "$WORK/ceiling.log"; do sleep 0.2; done
+until grep -q ready "$WORK/floor.log" && grep -q ready "$WORK/ceiling.log"; do
+  for b in "${BASELINES[@]}"; do kill -0 "$b" 2>/dev/null || { cat "$WORK/floor.log" "$WORK/ceiling.log"; exit 1; }; done
+  sleep 0.2
+done
 
 # Warm-up: on 2 cores the C2 compiler takes tens of seconds of CPU under this load; a round measured before
 # it settles reports the JIT, not the service.
@@ -170,7 +178,7 @@ for i in 1 2 3; do start; echo "$STARTUP" >> "$WORK/startup"; stop; done
 echo "| start-up to ready (median of 3) | $(median < "$WORK/startup") s |"
 # shellcheck disable=SC2086
 java -XX:ArchiveClassesAtExit="$WORK/app/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/$(basename "$JAR")" \
-  --imagegate.trivy.command="$TRIVY" $PORTS > "$WORK/cds-training.log" 2>&1
+  --imagegate.trivy.command="$TRIVY" --imagegate.routes-dir="$ROUTES" $PORTS > "$WORK/cds-training.log" 2>&1
 RUN_JAR="-XX:SharedArchiveFile=$WORK/app/app.jsa -jar $WORK/app/$(basename "$JAR")"
 for i in 1 2 3; do start; echo "$STARTUP" >> "$WORK/startup-cds"; stop; done
 echo "| start-up to ready with a CDS archive (median of 3) | $(median < "$WORK/startup-cds") s |"

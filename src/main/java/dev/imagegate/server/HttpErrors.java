@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagegate.review.ErrorResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,17 +21,27 @@ final class HttpErrors {
     }
 
     static void send(RoutingContext request, int status, String error) {
-        if (request.response().ended() || request.response().headWritten()) {
-            return;
-        }
-        request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(json(error));
+        answer(request, status, error);
     }
 
-    /** Sends this answer, then closes the connection: for clients whose body is not worth reading to the end. */
+    /**
+     * Sends this answer, then closes the connection: for clients whose body is not worth reading to the end
+     * (Vert.x would otherwise keep reading it, to reuse the connection).
+     */
     static void sendAndClose(RoutingContext request, int status, String error) {
         request.response().putHeader(HttpHeaders.CONNECTION, "close");
-        send(request, status, error);
+        Future<Void> sent = answer(request, status, error);
+        if (sent != null) {
+            sent.onComplete(done -> request.request().connection().close());
+        }
+    }
+
+    private static Future<Void> answer(RoutingContext request, int status, String error) {
+        if (request.response().ended() || request.response().headWritten()) {
+            return null;
+        }
+        return request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(json(error));
     }
 
     /** Answers the router's own failures (no route, wrong method, a handler's failure) the same way. */

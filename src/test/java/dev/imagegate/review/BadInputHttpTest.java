@@ -11,6 +11,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +108,21 @@ class BadInputHttpTest {
 
         assertThat(response.statusCode()).isEqualTo(415);
         assertThat(json(response.body()).get("error").asText()).startsWith("Content-Type must be application/json");
+    }
+
+    @Test
+    void aClientThatStallsItsBodyGets408AndHasItsConnectionClosed() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", client.reviewPort())) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /scan HTTP/1.1\r\nHost: imagegate\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"kind\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("request body not received within 3 s");
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -17,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 import static dev.imagegate.support.ReviewClient.imageReview;
@@ -140,6 +143,46 @@ class ReviewHttpTest {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(json(response.body()).at("/status/allowed").asBoolean()).isTrue();
         }
+    }
+
+    @Test
+    void smallAnswersAreNeverGzippedWhateverTheClientAccepts() {
+        HttpResponse<String> response = client.send(client.request("/scan?timeout=30s").header("Content-Type", "application/json")
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString(imageReview("default",
+                        "registry.test/small/clean:1", "registry.test/small/nothing:1"))).build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(response.headers().firstValueAsLong("Content-Length").orElseThrow())
+                .isLessThan(2048).isEqualTo(response.body().length());
+        assertThat(json(response.body()).at("/status/allowed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void largeAnswersAreGzippedForClientsThatAcceptIt() throws IOException {
+        String[] images = IntStream.range(0, 20).mapToObj(i -> "registry.test/large/vulnerable:" + i).toArray(String[]::new);
+
+        HttpResponse<byte[]> response = client.sendForBytes(client.request("/scan?timeout=30s").header("Content-Type", "application/json")
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString(imageReview("default", images))).build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        try (GZIPInputStream gunzip = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
+            String answer = new String(gunzip.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer.length()).isGreaterThan(2048);
+            assertThat(json(answer).at("/status/images")).hasSize(20);
+        }
+    }
+
+    @Test
+    void theReviewPortServesNoActuatorAndTheActuatorPortNoReviews() {
+        HttpResponse<String> actuatorOnReviewPort = client.send(client.request("/actuator/health").GET().build());
+        HttpResponse<String> reviewOnActuatorPort = client.actuator("/scan");
+
+        assertThat(actuatorOnReviewPort.statusCode()).isEqualTo(404);
+        assertThat(json(actuatorOnReviewPort.body()).get("error").asText()).startsWith("no such endpoint");
+        assertThat(reviewOnActuatorPort.statusCode()).isEqualTo(404);
+        assertThat(client.actuator("/actuator/health").statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
 import org.springframework.test.context.ActiveProfiles;
@@ -55,12 +56,23 @@ class TlsHttpTest {
     @Autowired
     ReviewServer server;
 
+    @LocalServerPort
+    int managementPort;
+
     @Test
     void theApiServersClientCertificateIsAccepted() throws Exception {
         HttpResponse<String> response = post(client(issued, issued));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"allowed\":true");
+    }
+
+    @Test
+    void healthStaysOnPlainHttpForProbes() throws Exception {
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/liveness")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
     }
 
     @Test

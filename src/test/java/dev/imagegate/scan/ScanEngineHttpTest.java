@@ -142,5 +142,6 @@ class ScanEngineHttpTest {
                 "imagegate_scan_duration_seconds_count", "imagegate_scan_cache_total{result=\"hit\"}",
                 "imagegate_scan_cache_total{result=\"miss\"}", "imagegate_scans_in_flight", "imagegate_verdicts_pending_total");
         assertThat(metrics).containsPattern("imagegate_trivy_db_age_seconds [0-9.E]+\\n");
+        assertThat(metrics).containsPattern("http_server_requests_seconds_count\\{[^}]*method=\"POST\"[^}]*status=\"200\",uri=\"/scan\"\\} [0-9.E]+");
     }
 }

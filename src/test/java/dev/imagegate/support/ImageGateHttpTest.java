@@ -29,6 +29,7 @@ import java.lang.annotation.Target;
         "imagegate.trivy.timeout=10s",
         "imagegate.scan.max-concurrent=4",
         "imagegate.review.deadline=3s",
+        "imagegate.review.read-timeout=3s",
         "imagegate.policy.reload-interval=200ms",
         "imagegate.routes-reload-interval=200ms"})
 @ContextConfiguration(initializers = TestEnvironment.class)

@@ -55,6 +55,10 @@ public final class ReviewClient {
                 .header("Accept", "application/json, */*").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    public int reviewPort() {
+        return reviewPort.getAsInt();
+    }
+
     /** A request to the review port. */
     public HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reviewPort.getAsInt() + path));
@@ -68,6 +72,18 @@ public final class ReviewClient {
     public HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends and keeps the answer's bytes as they came, e.g. still gzipped. */
+    public HttpResponse<byte[]> sendForBytes(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -7,12 +7,14 @@ import dev.imagegate.scan.ImageScan;
 import dev.imagegate.scan.ScanOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Variable;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * Waits for the scans of a review until its deadline, has the policy in force judge each image, and
@@ -31,12 +34,19 @@ public class DecisionMaker {
 
     static final String SCAN_RUNNING = "scan in progress, retry shortly (the result will be cached)";
     static final String SCANNER_BUSY = "scanner is busy with other images, retry shortly";
+    /**
+     * Histogram buckets, so that latency percentiles can be computed over all replicas (the HTTP server's own
+     * timer has none); 20 s is the default deadline, 30 s the API server's timeout.
+     */
+    private static final Duration[] REVIEW_DURATION_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000)
+            .map(Duration::ofMillis).toArray(Duration[]::new);
 
     private final PolicyStore policies;
     private final ReviewProperties properties;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter pendingVerdicts;
+    private final Timer reviewDuration;
 
     public DecisionMaker(PolicyStore policies, ReviewProperties properties, MeterRegistry meters) {
         this.policies = policies;
@@ -44,11 +54,14 @@ public class DecisionMaker {
         this.clock = Clock.systemUTC();
         this.meters = meters;
         this.pendingVerdicts = meters.counter("imagegate.verdicts.pending");
+        this.reviewDuration = Timer.builder("imagegate.review.duration").description("Time from receiving a review to its decision")
+                .serviceLevelObjectives(REVIEW_DURATION_BUCKETS).register(meters);
     }
 
     public Decision decide(@Body List<ImageScan> scans, @Variable("review") ImageReview review,
                            Exchange exchange) {
-        awaitUntil(Instant.ofEpochMilli(exchange.getClock().getCreated()).plus(properties.deadline()), scans);
+        Instant received = Instant.ofEpochMilli(exchange.getClock().getCreated());
+        awaitUntil(received.plus(properties.deadline()), scans);
         Policy policy = policies.current();
         List<String> images = review.images();
         List<Verdict> verdicts = new ArrayList<>(images.size());
@@ -58,6 +71,7 @@ public class DecisionMaker {
         Decision decision = Decision.of(review.namespace(), verdicts,
                 policy.enforcement(review.namespace(), review.annotations()), clock.instant());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
+        reviewDuration.record(Duration.between(received, decision.decidedAt()));
         return decision;
     }
 

@@ -130,12 +130,12 @@ class DockerfileTest {
     }
 
     /** The source and destination of the runtime stage's copy of the jar from the build stage. */
-    private static String[] copyFromBuild() {
+    static String[] copyFromBuild() {
         String copy = DOCKERFILE.all("COPY").stream().filter(c -> c.startsWith("--from=build ")).findFirst().orElseThrow();
         return copy.substring("--from=build ".length()).split(" ");
     }
 
-    private static List<String> entrypoint() {
+    static List<String> entrypoint() {
         return jsonArray(DOCKERFILE.last("ENTRYPOINT"));
     }
 

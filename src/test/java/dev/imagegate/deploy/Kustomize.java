@@ -6,14 +6,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Renders a kustomization the way {@code kubectl apply -k} does, with kubectl's built-in kustomize or the
@@ -56,17 +54,12 @@ final class Kustomize {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
     }
 
-    static Optional<Path> onPath(String command) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .map(dir -> Path.of(dir, command)).filter(Files::isExecutable).findFirst();
-    }
-
     private static List<String> renderCommand(Path directory) {
-        Optional<Path> kubectl = onPath("kubectl");
+        Optional<Path> kubectl = Executables.find("kubectl");
         if (kubectl.isPresent()) {
             return List.of(kubectl.get().toString(), "kustomize", directory.toString());
         }
-        Optional<Path> kustomize = onPath("kustomize");
+        Optional<Path> kustomize = Executables.find("kustomize", Executables.goBin());
         Assumptions.assumeTrue(kustomize.isPresent(), "neither kubectl nor kustomize is installed: kustomization not rendered");
         return List.of(kustomize.get().toString(), "build", directory.toString());
     }

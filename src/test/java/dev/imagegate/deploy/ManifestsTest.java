@@ -213,7 +213,7 @@ class ManifestsTest {
     @ParameterizedTest
     @ValueSource(strings = {"deploy/kubernetes", "deploy/kubernetes/client-server", "deploy/kubernetes/client-server-redis"})
     void kubectlAcceptsEachVariant(String variant) throws Exception {
-        Assumptions.assumeTrue(Kustomize.onPath("kubectl").isPresent(), "kubectl is not installed: client-side dry run skipped");
+        Assumptions.assumeTrue(Executables.find("kubectl").isPresent(), "kubectl is not installed: client-side dry run skipped");
         Process kubectl = new ProcessBuilder("kubectl", "apply", "--dry-run=client", "--validate=false", "-k", variant)
                 .redirectErrorStream(true).start();
         String output = new String(kubectl.getInputStream().readAllBytes());

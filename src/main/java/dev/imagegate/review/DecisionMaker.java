@@ -38,8 +38,8 @@ public class DecisionMaker {
      * Histogram buckets, so that latency percentiles can be computed over all replicas (the HTTP server's own
      * timer has none); 20 s is the default deadline, 30 s the API server's timeout.
      */
-    private static final Duration[] REVIEW_DURATION_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000)
-            .map(Duration::ofMillis).toArray(Duration[]::new);
+    private static final Duration[] REVIEW_DURATION_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+            20000, 30000).map(Duration::ofMillis).toArray(Duration[]::new);
 
     private final PolicyStore policies;
     private final ReviewProperties properties;

@@ -16,6 +16,9 @@ import java.util.List;
 @Component("alerts")
 public class Alerts {
 
+    /** The sinks routes/alerts.yaml ships with. */
+    private static final List<String> SINKS = List.of("webhook", "slack", "email");
+
     private final AlertProperties properties;
     private final Cache<String, Boolean> recentlySent;
     private final MeterRegistry meters;
@@ -24,6 +27,12 @@ public class Alerts {
         this.properties = properties;
         this.meters = meters;
         this.recentlySent = Caffeine.newBuilder().expireAfterWrite(properties.window()).maximumSize(100_000).build();
+        // At zero from the start: Prometheus' increase() cannot see a series' first sample, so the first
+        // dead-lettered alert would not alert.
+        for (String sink : SINKS) {
+            List.of("imagegate.alerts.sent", "imagegate.alerts.dropped", "imagegate.alerts.failed")
+                    .forEach(name -> meters.counter(name, "sink", sink));
+        }
     }
 
     /** Whether a decision raises an alert: a look at its mode and verdicts, before anything is formatted. */
@@ -64,6 +73,11 @@ public class Alerts {
         }
         dropped(sink);
         return false;
+    }
+
+    /** Counts an alert a sink delivered. */
+    public void sent(@Header("sink") String sink) {
+        meters.counter("imagegate.alerts.sent", "sink", sink).increment();
     }
 
     /** Counts an alert a sink's full queue could not take. */

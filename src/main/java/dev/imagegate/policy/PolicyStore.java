@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -43,6 +44,9 @@ public class PolicyStore {
         this.clock = Clock.systemUTC();
         this.meters = meters;
         this.current = Policy.builtIn(this.onPending, clock);
+        // At zero from the start: Prometheus' increase() cannot see a series' first sample, so the first
+        // rejected edit would not alert.
+        List.of("success", "failure").forEach(result -> meters.counter("imagegate.policy.reloads", "result", result));
         reloadIfChanged();
     }
 

@@ -48,6 +48,9 @@ public class RouteFiles implements HealthIndicator {
         this.camel = camel;
         this.directory = directory;
         this.meters = meters;
+        // At zero from the start: Prometheus' increase() cannot see a series' first sample, so the first
+        // rejected edit would not alert.
+        List.of("success", "failure").forEach(result -> meters.counter("imagegate.routes.reloads", "result", result));
     }
 
     /** What Camel loaded at start-up is what serves now. */

@@ -27,6 +27,7 @@ if ! built; then
   done
   mkdir -p "$(dirname "$dir")"
   staging=$(mktemp -d "$dir.build.XXXXXX")
+  chmod 755 "$staging"
   go build -ldflags "-s -w$stamp" -o "$staging/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
   rm -rf "$dir"

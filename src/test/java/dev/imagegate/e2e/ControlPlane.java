@@ -117,7 +117,7 @@ final class ControlPlane implements AutoCloseable {
         String peer = "http://127.0.0.1:" + Ports.free();
         String client = "http://127.0.0.1:" + etcdPort;
         ServerProcess etcd = started(ServerProcess.start("etcd", List.of(binaries.etcd().toString(),
-                "--name=e2e", "--data-dir=" + work.resolve("etcd-data"),
+                "--name=e2e", "--logger=zap", "--data-dir=" + work.resolve("etcd-data"),
                 "--listen-client-urls=" + client, "--advertise-client-urls=" + client,
                 "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer, "--initial-cluster=e2e=" + peer),
                 Map.of(), work));

@@ -98,15 +98,15 @@ final class ControlPlane implements AutoCloseable {
 
     private void startAll(Path admissionConfig) throws IOException, InterruptedException {
         EndToEnd.run(EndToEnd.PROJECT, List.of("e2e/control-plane-pki.sh", pki.toString(), "https://127.0.0.1:" + apiServerPort));
+        // the policy README.md, "Configuring kube-apiserver", shows
         Files.writeString(work.resolve("audit-policy.yaml"), """
                 apiVersion: audit.k8s.io/v1
                 kind: Policy
                 omitStages: [RequestReceived]
                 rules:
                   - level: Metadata
-                    verbs: [create]
-                    resources: [{group: "", resources: [pods]}]
-                  - level: None
+                    verbs: [create, update]
+                    resources: [{group: "", resources: [pods, pods/ephemeralcontainers]}]
                 """);
         startEtcd();
         apiServer = startApiServer("kube-apiserver", admissionConfig);

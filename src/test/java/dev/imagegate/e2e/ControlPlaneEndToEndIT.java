@@ -152,6 +152,11 @@ class ControlPlaneEndToEndIT {
     @Test
     @Order(1)
     void kubectlRunOfAVulnerableImageIsRefusedWithImageGatesReasonAndACleanOneIsCreated() {
+        // README, "Deploying to a cluster", step 4: a server-side dry run is reviewed like a create
+        Kubectl.Result dryRun = kubectl.run("run", "imagegate-check", "--image=" + vulnerable, "--restart=Never", "--dry-run=server");
+        assertThat(dryRun.err()).as(dryRun.transcript())
+                .startsWith(FORBIDDEN.formatted("imagegate-check") + DENIED + vulnerable + ": denied: ").contains("CVE-2024-6119");
+
         Kubectl.Result refused = kubectl.run("run", "vulnerable", "--image=" + vulnerable, "--restart=Never");
 
         assertThat(refused.exit()).as(refused.transcript()).isEqualTo(1);

@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * A Kubernetes control plane on loopback, set up as an operator sets one up: etcd (Debian's etcd-server),
- * kube-apiserver with the ImagePolicyWebhook plugin, an audit log of pod creates and service-account keys,
+ * kube-apiserver with the ImagePolicyWebhook plugin, an audit log of pod creates and updates, service-account keys,
  * and kube-controller-manager running the controllers pods need here (service accounts, deployments,
  * replica sets). kube-apiserver, kube-controller-manager and kubectl are v1.37.2, built by
  * {@code e2e/build-kubernetes.sh} from the module set of {@code e2e/go.mod}. No kubelet or scheduler:
@@ -63,6 +63,8 @@ final class ControlPlane implements AutoCloseable {
             Assumptions.abort(message);
         }
         Path log = EndToEnd.WORK.resolve("build-kubernetes.log");
+        System.err.println("ControlPlaneEndToEndIT: e2e/build-kubernetes.sh (a first build takes 10 to 20 minutes on 2 cores; log: "
+                + log + ")");
         try {
             Files.createDirectories(EndToEnd.WORK);
             ProcessBuilder build = new ProcessBuilder("bash", EndToEnd.GO_MODULE.resolve("build-kubernetes.sh").toString())
@@ -217,8 +219,7 @@ final class ControlPlane implements AutoCloseable {
     /** The tail of each process's log, for a failure's report. */
     String logTails() {
         StringBuilder tails = new StringBuilder();
-        processes.forEach(process -> tails.append("\n--- ").append(process.name()).append(" (").append(work)
-                .append(") ---\n").append(process.logTail()));
+        processes.forEach(process -> tails.append("\n--- ").append(process.name()).append(".log ---\n").append(process.logTail()));
         return tails.toString();
     }
 

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,25 +81,22 @@ final class HeldRepositoryProxy implements AutoCloseable {
                     values.forEach(value -> request.header(name, value));
                 }
             });
-            byte[] body;
-            try (InputStream in = exchange.getRequestBody()) {
-                body = in.readAllBytes();
-            }
-            request.method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+            // trivy only pulls: GET and HEAD, without bodies
+            request.method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
             HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             response.headers().map().forEach((name, values) -> {
-                if (!NOT_FORWARDED.contains(name.toLowerCase()) || name.equalsIgnoreCase("content-length")) {
+                if (!NOT_FORWARDED.contains(name.toLowerCase())) {
                     exchange.getResponseHeaders().put(name, List.copyOf(values));
                 }
             });
-            boolean head = exchange.getRequestMethod().equals("HEAD");
-            if (head || response.body().length == 0) {
-                // HEAD answers keep the registry's Content-Length (the manifest's size) and send no body
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                // no body, but the registry's Content-Length: the manifest's size, which clients read
+                response.headers().firstValue("content-length").ifPresent(length -> exchange.getResponseHeaders().set("Content-Length", length));
                 exchange.sendResponseHeaders(response.statusCode(), -1);
             } else {
-                exchange.getResponseHeaders().remove("content-length");
-                exchange.sendResponseHeaders(response.statusCode(), response.body().length);
-                exchange.getResponseBody().write(response.body());
+                byte[] body = response.body();
+                exchange.sendResponseHeaders(response.statusCode(), body.length == 0 ? -1 : body.length);
+                exchange.getResponseBody().write(body);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

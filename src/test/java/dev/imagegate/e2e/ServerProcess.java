@@ -1,17 +1,16 @@
 package dev.imagegate.e2e;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** A server the suite starts as a real process, with its output in a log file the failures quote. */
 final class ServerProcess implements AutoCloseable {
@@ -38,33 +37,42 @@ final class ServerProcess implements AutoCloseable {
     /** Waits until {@code url} answers {@code status}, or fails quoting the server's log. */
     void awaitHttp(URI url, int status, Duration timeout) throws InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        await("answer " + status + " on " + url, () -> answers(client, url, status), timeout);
+    }
+
+    /** Waits until {@code ready} holds, or fails quoting the server's log if it exits or {@code timeout} passes. */
+    void await(String what, BooleanSupplier ready, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + logTail());
             }
-            try {
-                HttpResponse<Void> response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == status) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
+            if (ready.getAsBoolean()) {
+                return;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException(name + " did not answer " + status + " on " + url + " within " + timeout
-                + ":\n" + logTail());
+        throw new IllegalStateException(name + " did not " + what + " within " + timeout + ":\n" + logTail());
+    }
+
+    private static boolean answers(HttpClient client, URI url, int status) {
+        try {
+            return client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == status;
+        } catch (IOException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    String name() {
+        return name;
     }
 
     String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return EndToEnd.tail(log);
     }
 
     @Override

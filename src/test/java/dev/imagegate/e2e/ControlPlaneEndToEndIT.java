@@ -107,8 +107,8 @@ class ControlPlaneEndToEndIT {
         // step 2: ImageGate ready before the plugin is enabled
         Map<String, String> properties = new LinkedHashMap<>(EndToEnd.offlineScanning(tools, trivyCache));
         properties.put("spring.profiles.active", "tls");
-        properties.put("server.port", String.valueOf(imageGatePort));
-        properties.put("management.server.port", String.valueOf(managementPort));
+        properties.put(ImageGateProcess.REVIEW_PORT, String.valueOf(imageGatePort));
+        properties.put(ImageGateProcess.MANAGEMENT_PORT, String.valueOf(managementPort));
         properties.put("imagegate.tls.dir", tls.toString());
         imageGate = ImageGateProcess.start("imagegate", properties, work);
 

@@ -28,6 +28,12 @@ final class ImageGateProcess implements AutoCloseable {
      */
     static ImageGateProcess start(String name, Map<String, String> properties, Path workDir)
             throws IOException, InterruptedException {
+        return start(name, properties, Map.of(), workDir);
+    }
+
+    /** As {@link #start(String, Map, Path)}, with extra environment (e.g. the test-double trivy's settings). */
+    static ImageGateProcess start(String name, Map<String, String> properties, Map<String, String> environment, Path workDir)
+            throws IOException, InterruptedException {
         Path jar = EndToEnd.PROJECT.resolve("target/imagegate.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
@@ -39,7 +45,7 @@ final class ImageGateProcess implements AutoCloseable {
                 command.add("--" + key + "=" + value);
             }
         });
-        ServerProcess process = ServerProcess.start(name, command, Map.of(), workDir);
+        ServerProcess process = ServerProcess.start(name, command, environment, workDir);
         int managementPort = Integer.parseInt(properties.getOrDefault("management.server.port", String.valueOf(port)));
         try {
             process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
@@ -57,6 +63,19 @@ final class ImageGateProcess implements AutoCloseable {
 
     String logTail() {
         return process.logTail();
+    }
+
+    String log() {
+        return process.log();
+    }
+
+    /** SIGTERM, as when Kubernetes stops the pod. */
+    void terminate() {
+        process.terminate();
+    }
+
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.awaitExit(timeout);
     }
 
     private static String javaExecutable() {

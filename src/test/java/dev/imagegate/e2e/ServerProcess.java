@@ -58,6 +58,24 @@ final class ServerProcess implements AutoCloseable {
                 + ":\n" + logTail());
     }
 
+    /** Sends SIGTERM to the server itself, as the kubelet does to a container's main process, not to its children. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; false if it is still running after {@code timeout}. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);

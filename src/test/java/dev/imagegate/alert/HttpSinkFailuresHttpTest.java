@@ -8,7 +8,9 @@ import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -121,6 +123,24 @@ class HttpSinkFailuresHttpTest {
     @EnumSource(Failure.class)
     void theWebhookFailingIsRetriedWithBackoffThenDeadLetteredAndCounted(Failure failure, CapturedOutput output) {
         retriedThenDeadLettered(Sink.WEBHOOK, failure, output);
+    }
+
+    @Test
+    void aFailingSinkShowsInHealthUntilAnAlertGoesThroughAgain(CapturedOutput output) {
+        ReviewClient client = new ReviewClient(port);
+        http.stubFor(post(urlEqualTo(Sink.SLACK.path)).withRequestBody(containing("slack-to-recover")).willReturn(aResponse().withStatus(500)));
+        client.post(ReviewClient.imageReview("slack-to-recover", "registry.test/slack-to-recover/vulnerable:1"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(output.getOut())
+                .contains("alert to slack failed after retries (HttpOperationFailedException): [ImageGate] denied in namespace slack-to-recover"));
+        assertThat(alertsHealth(client).at("/status").asText()).isEqualTo("UNKNOWN");
+
+        client.post(ReviewClient.imageReview("slack-recovered", "registry.test/slack-recovered/vulnerable:1"));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(alertsHealth(client).at("/status").asText()).isEqualTo("UP"));
+    }
+
+    private static JsonNode alertsHealth(ReviewClient client) {
+        return ReviewClient.json(client.send(client.request("/actuator/health/alerts").GET().build()).body());
     }
 
     private void retriedThenDeadLettered(Sink sink, Failure failure, CapturedOutput output) {

@@ -1,5 +1,6 @@
 package dev.imagegate;
 
+import dev.imagegate.shutdown.ShutdownDeadline;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,6 +10,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class ImageGateApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(ImageGateApplication.class, args);
+        SpringApplication application = new SpringApplication(ImageGateApplication.class);
+        application.addListeners(new ShutdownDeadline());
+        application.run(args);
     }
 }

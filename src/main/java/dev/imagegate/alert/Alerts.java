@@ -6,15 +6,26 @@ import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.apache.camel.component.seda.SedaEndpoint;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Turns decisions into alerts for {@code routes/alerts.yaml}: which alert, at most once per window, and counts. */
+/**
+ * Turns decisions into alerts for {@code routes/alerts.yaml}: which alert, at most once per window; counts what
+ * each sink took, dropped and failed, and is the {@code alerts} health component.
+ */
 @Component("alerts")
-public class Alerts {
+public class Alerts implements HealthIndicator {
 
     /** The sinks routes/alerts.yaml ships with. */
     private static final List<String> SINKS = List.of("webhook", "slack", "email");
@@ -22,6 +33,7 @@ public class Alerts {
     private final AlertProperties properties;
     private final Cache<String, Boolean> recentlySent;
     private final MeterRegistry meters;
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
 
     public Alerts(AlertProperties properties, MeterRegistry meters) {
         this.properties = properties;
@@ -75,19 +87,31 @@ public class Alerts {
         return false;
     }
 
-    /** Counts an alert a sink delivered. */
-    public void sent(@Header("sink") String sink) {
-        meters.counter("imagegate.alerts.sent", "sink", sink).increment();
-    }
-
     /** Counts an alert a sink's full queue could not take. */
     public void dropped(@Header("sink") String sink) {
         meters.counter("imagegate.alerts.dropped", "sink", sink).increment();
     }
 
-    /** Counts an alert a sink still refused after its retries. */
-    public void failed(@Header("sink") String sink) {
+    /** Counts an alert a sink took (in {@code imagegate_alerts_sent_total}); the sink is well again. */
+    public void delivered(@Header("sink") String sink) {
+        meters.counter("imagegate.alerts.sent", "sink", sink).increment();
+        failing.remove(sink);
+    }
+
+    /** Counts an alert a sink still refused after its retries; the sink shows as failing until one goes through. */
+    public void failed(@Header("sink") String sink, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Throwable cause) {
         meters.counter("imagegate.alerts.failed", "sink", sink).increment();
+        failing.put(sink, "last alert failed after retries at " + Instant.now() + " ("
+                + (cause == null ? "unknown" : cause.getClass().getSimpleName()) + ")");
+    }
+
+    /**
+     * UNKNOWN while a sink's last alert failed after its retries, naming the sink and the failure; not part of
+     * readiness: a chat service down must not stop admission.
+     */
+    @Override
+    public Health health() {
+        return failing.isEmpty() ? Health.up().build() : Health.unknown().withDetails(new TreeMap<>(failing)).build();
     }
 
     private static String kindOf(Decision decision) {

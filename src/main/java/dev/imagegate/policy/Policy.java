@@ -234,7 +234,7 @@ public final class Policy {
     private static void checkMaxCounts(String where, Map<Severity, Integer> maxCounts) {
         maxCounts.forEach((severity, max) -> {
             if (max == null || max < 0) {
-                throw new InvalidPolicyException(where + ".maxCounts." + severity + " must be 0 or more");
+                throw new InvalidPolicyException(where + ".maxCounts." + severity, "must be 0 or more");
             }
         });
     }
@@ -245,7 +245,7 @@ public final class Policy {
         }
         for (int i = 0; i < values.size(); i++) {
             if (values.get(i) == null || values.get(i).isBlank()) {
-                throw new InvalidPolicyException(field + "[" + i + "] must not be empty");
+                throw new InvalidPolicyException(field + "[" + i + "]", "must not be empty");
             }
         }
         return List.copyOf(values);
@@ -264,13 +264,13 @@ public final class Policy {
             PolicyDocument.ExceptionEntry entry = entries.get(i);
             String field = "exceptions[" + i + "]";
             if (entry == null || entry.id() == null || entry.id().isBlank()) {
-                throw new InvalidPolicyException(field + ".id is required");
+                throw new InvalidPolicyException(field + ".id", "missing: the vulnerability ID it excepts");
             }
             if (entry.expires() == null) {
-                throw new InvalidPolicyException(field + ".expires is required (YYYY-MM-DD): every exception must end");
+                throw new InvalidPolicyException(field + ".expires", "missing: every exception must end (YYYY-MM-DD)");
             }
             if (entry.reason() == null || entry.reason().isBlank()) {
-                throw new InvalidPolicyException(field + ".reason is required (a ticket or a sentence)");
+                throw new InvalidPolicyException(field + ".reason", "missing: why (a ticket or a sentence)");
             }
             rules.add(new ExceptionRule(entry.id(), patterns(field + ".images", entry.images()),
                     nonBlank(field + ".namespaces", entry.namespaces()), entry.expires(), entry.reason()));

@@ -1,7 +1,10 @@
 package dev.imagegate.policy;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -9,14 +12,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -29,6 +36,9 @@ public final class PolicyReader {
             .addModule(new JavaTimeModule())
             .build();
 
+    /** The last step of a field path: ".expires" or "[0]". */
+    private static final Pattern LAST_STEP = Pattern.compile("(\\.[^.\\[]+|\\[\\d+])$");
+
     private PolicyReader() {
     }
 
@@ -37,13 +47,15 @@ public final class PolicyReader {
         if (onlyComments(content)) {
             return Policy.builtIn(onPending, clock);
         }
+        Map<String, Integer> lines = Map.of();
         try {
+            lines = fieldLines(content);
             PolicyDocument document = YAML.readValue(content, PolicyDocument.class);
             return document == null ? Policy.builtIn(onPending, clock) : Policy.from(document, onPending, clock);
         } catch (JsonProcessingException e) {
-            throw new InvalidPolicyException(describe(e, new String(content, StandardCharsets.UTF_8)));
+            throw new InvalidPolicyException(describe(e, lines));
         } catch (InvalidPolicyException e) {
-            throw new InvalidPolicyException("field " + e.getMessage());
+            throw e.field() == null ? e : new InvalidPolicyException(where(lines, e.field()) + ": " + e.problem());
         } catch (IOException e) {
             throw new InvalidPolicyException("cannot be read: " + e.getMessage());
         }
@@ -54,20 +66,19 @@ public final class PolicyReader {
                 .allMatch(line -> line.isEmpty() || line.startsWith("#") || line.equals("---"));
     }
 
-    /** "at line 12, column 5, field exceptions[0].expires: unknown field "expire"". */
-    static String describe(JsonProcessingException e, String yaml) {
+    /** "at line 12, column 5, field exceptions[0].expires: "soon" is not a valid LocalDate". */
+    private static String describe(JsonProcessingException e, Map<String, Integer> lines) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            // Jackson locates an unknown key after its value; the line that names it is the one to fix.
+            return where(lines, path(unknown)) + ": unknown field \"" + unknown.getPropertyName() + "\"";
+        }
         JsonLocation location = e.getLocation();
         String where = location == null ? "" : "at line " + location.getLineNr() + ", column " + location.getColumnNr();
-        if (e instanceof UnrecognizedPropertyException unknown && location != null) {
-            where = "at line " + keyLine(yaml, unknown.getPropertyName(), location.getLineNr());
-        }
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             where += ", field " + path(mapping);
         }
         String what;
-        if (e instanceof UnrecognizedPropertyException unknown) {
-            what = "unknown field \"" + unknown.getPropertyName() + "\"";
-        } else if (e instanceof InvalidFormatException format) {
+        if (e instanceof InvalidFormatException format) {
             Class<?> type = format.getTargetType();
             what = "\"" + format.getValue() + "\" is not a valid " + (type.isEnum()
                     ? "value (one of " + Arrays.stream(type.getEnumConstants()).map(c -> c.toString().toLowerCase(Locale.ROOT))
@@ -79,16 +90,50 @@ public final class PolicyReader {
         return where + ": " + what;
     }
 
-    /** Jackson locates an unknown key after its value; the line that names it is the one to fix. */
-    private static int keyLine(String yaml, String key, int reportedLine) {
-        List<String> lines = yaml.lines().toList();
-        Pattern naming = Pattern.compile("^\\s*(-\\s+)?\"?" + Pattern.quote(key) + "\"?\\s*:.*|.*[{,]\\s*" + Pattern.quote(key) + "\\s*:.*");
-        for (int line = Math.min(reportedLine, lines.size()); line >= 1; line--) {
-            if (naming.matcher(lines.get(line - 1)).matches()) {
-                return line;
+    /** "at line 7, field exceptions[0].expires": the field's own line or, when it is absent, its closest parent's. */
+    private static String where(Map<String, Integer> lines, String field) {
+        for (String path = field; ; path = LAST_STEP.matcher(path).replaceFirst("")) {
+            Integer line = lines.get(path);
+            if (line != null) {
+                return "at line " + line + ", field " + field;
+            }
+            if (!LAST_STEP.matcher(path).find()) {
+                return "field " + field;
             }
         }
-        return reportedLine;
+    }
+
+    /**
+     * The line of every key and list item, by path ({@code exceptions[0].expires}). YAML aliases are refused here:
+     * Jackson does not expand them, so {@code *first} would otherwise reach the policy as the text "first" and
+     * fail as, say, "not a valid LocalDate".
+     */
+    private static Map<String, Integer> fieldLines(byte[] content) throws IOException {
+        Map<String, Integer> lines = new HashMap<>();
+        try (JsonParser parser = YAML.createParser(content)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                JsonStreamContext context = token.isStructStart() ? parser.getParsingContext().getParent() : parser.getParsingContext();
+                int line = parser.currentTokenLocation().getLineNr();
+                if (token == JsonToken.FIELD_NAME || context.inArray()) {
+                    lines.putIfAbsent(path(context), line);
+                }
+                if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+                    throw new InvalidPolicyException(where(lines, path(context)) + ": *" + parser.getText()
+                            + " repeats what &" + parser.getText() + " marks, and the policy file does not expand YAML"
+                            + " anchors and aliases: write the value out");
+                }
+            }
+        }
+        return lines;
+    }
+
+    private static String path(JsonStreamContext context) {
+        Deque<String> parts = new ArrayDeque<>();
+        for (JsonStreamContext level = context; level != null && !level.inRoot(); level = level.getParent()) {
+            parts.addFirst(level.inArray() ? "[" + level.getCurrentIndex() + "]" : "." + level.getCurrentName());
+        }
+        String path = String.join("", parts);
+        return path.startsWith(".") ? path.substring(1) : path;
     }
 
     private static String path(JsonMappingException e) {

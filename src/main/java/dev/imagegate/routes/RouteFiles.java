@@ -12,13 +12,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -44,18 +44,19 @@ public class RouteFiles implements HealthIndicator {
     private final Map<Path, byte[]> rejected = new ConcurrentHashMap<>();
     private final Map<Path, String> errors = new ConcurrentHashMap<>();
 
-    public RouteFiles(CamelContext camel, @Value("${imagegate.routes-dir}") Path directory, MeterRegistry meters) {
+    /**
+     * Reads the files Camel is about to load at start-up (it loads them once the beans exist, before its timers
+     * run): the timer must never take a file Camel already serves for a new one, and reload it while the first
+     * reviews arrive. Reading before Camel does means an edit made in between is reloaded, never missed.
+     */
+    public RouteFiles(CamelContext camel, @Value("${imagegate.routes-dir}") Path directory, MeterRegistry meters)
+            throws IOException {
         this.camel = camel;
         this.directory = directory;
         this.meters = meters;
         // At zero from the start: Prometheus' increase() cannot see a series' first sample, so the first
         // rejected edit would not alert.
         List.of("success", "failure").forEach(result -> meters.counter("imagegate.routes.reloads", "result", result));
-    }
-
-    /** What Camel loaded at start-up is what serves now. */
-    @EventListener(ApplicationReadyEvent.class)
-    public void rememberLoadedFiles() throws IOException {
         for (Path file : routeFiles()) {
             serving.put(file, Files.readAllBytes(file));
         }
@@ -82,12 +83,24 @@ public class RouteFiles implements HealthIndicator {
     }
 
     private void reload(Path file, byte[] content) {
+        List<String> routeIds;
         try {
-            parse(file, content);
+            routeIds = parse(file, content);
         } catch (Exception e) {
             reject(file, content, e);
             return;
         }
+        try (QueueHandover handover = QueueHandover.begin(camel, routeIds, inFlightLimit())) {
+            replace(file, content);
+        }
+    }
+
+    /** How long a replaced route may take to finish the message in hand: Camel's own limit for stopping one. */
+    private Duration inFlightLimit() {
+        return Duration.of(camel.getShutdownStrategy().getTimeout(), camel.getShutdownStrategy().getTimeUnit().toChronoUnit());
+    }
+
+    private void replace(Path file, byte[] content) {
         try {
             PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(resource(file, content)));
             serving.put(file, content);
@@ -105,15 +118,19 @@ public class RouteFiles implements HealthIndicator {
 
     /**
      * Reads the file into route definitions without touching the running routes, so YAML and DSL mistakes
-     * (most edits that go wrong) never take the file's routes down, not even for a moment.
+     * (most edits that go wrong) never take the file's routes down, not even for a moment. Returns the ids of
+     * the routes the file defines: loading it replaces the running routes with those ids.
      */
-    private void parse(Path file, byte[] content) throws Exception {
+    private List<String> parse(Path file, byte[] content) throws Exception {
+        List<String> routeIds = new ArrayList<>();
         for (RoutesBuilder builder : PluginHelper.getRoutesLoader(camel).findRoutesBuilders(resource(file, content))) {
             if (builder instanceof RouteBuilder routes) {
                 routes.setCamelContext(camel);
                 routes.configure();
+                routes.getRouteCollection().getRoutes().forEach(route -> routeIds.add(route.getRouteId()));
             }
         }
+        return routeIds;
     }
 
     private void reject(Path file, byte[] content, Exception e) {

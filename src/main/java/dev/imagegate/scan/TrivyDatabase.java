@@ -19,19 +19,31 @@ import java.util.Optional;
 /**
  * What {@code trivy version --format json} says about the scanner and its vulnerability DB, refreshed by the
  * {@code trivy-version} route. The DB's age is exported as {@code imagegate_trivy_db_age_seconds}.
+ *
+ * <p>With {@code imagegate.trivy.db-refresh}, also when the DB is due for a download: a failed download leaves
+ * the DB on disk serving and is tried again after a sixteenth of the period, then after twice as long each time,
+ * up to the period; {@link #refreshError()} says why meanwhile.
  */
 @Component
 public class TrivyDatabase {
 
     private static final Logger log = LoggerFactory.getLogger(TrivyDatabase.class);
+    private static final int FIRST_RETRY_DIVISOR = 16;
 
     private final ObjectMapper mapper;
+    private final MeterRegistry meters;
+    private final Duration refreshPeriod;
     private final Clock clock = Clock.systemUTC();
     private volatile String scannerVersion;
     private volatile Instant updatedAt;
+    private volatile Instant nextRefresh = Instant.MIN;
+    private volatile int failedRefreshes;
+    private volatile String refreshError;
 
-    public TrivyDatabase(ObjectMapper mapper, MeterRegistry meters) {
+    public TrivyDatabase(ObjectMapper mapper, MeterRegistry meters, TrivyProperties properties) {
         this.mapper = mapper;
+        this.meters = meters;
+        this.refreshPeriod = properties.dbRefresh();
         Gauge.builder("imagegate.trivy.db.age", this, db -> db.age().map(age -> (double) age.toSeconds()).orElse(Double.NaN))
                 .baseUnit("seconds").description("Time since trivy's vulnerability DB was built").register(meters);
     }
@@ -51,6 +63,42 @@ public class TrivyDatabase {
         } catch (DateTimeParseException e) {
             updatedAt = null;
         }
+    }
+
+    /** How often the refresh timer looks whether a download is due: the first retry's delay. */
+    static Duration refreshTick(Duration period) {
+        return period.dividedBy(FIRST_RETRY_DIVISOR);
+    }
+
+    public boolean refreshDue() {
+        return !clock.instant().isBefore(nextRefresh);
+    }
+
+    /** Records how {@code trivy image --download-db-only} went, and when to download next. */
+    public void refreshed(ExecResult result) throws IOException {
+        if (result.getExitValue() == 0) {
+            meters.counter("imagegate.trivy.db.refreshes", "result", "success").increment();
+            failedRefreshes = 0;
+            refreshError = null;
+            nextRefresh = clock.instant().plus(refreshPeriod);
+            log.info("trivy vulnerability DB refreshed");
+            return;
+        }
+        meters.counter("imagegate.trivy.db.refreshes", "result", "failure").increment();
+        Duration retry = refreshTick(refreshPeriod).multipliedBy(1L << Math.min(failedRefreshes, 30));
+        retry = retry.compareTo(refreshPeriod) > 0 ? refreshPeriod : retry;
+        failedRefreshes++;
+        nextRefresh = clock.instant().plus(retry);
+        refreshError = "vulnerability DB refresh failed " + failedRefreshes + " time(s), last at " + clock.instant()
+                + " (exit " + result.getExitValue() + "): "
+                + TrivyOutput.explain(result.getStderr() == null ? "" : new String(result.getStderr().readAllBytes()))
+                + "; scanning with the DB on disk, next try in " + retry;
+        log.warn(refreshError);
+    }
+
+    /** Why the last DB refresh failed, or null when it did not (or none ran). */
+    public String refreshError() {
+        return refreshError;
     }
 
     public String scannerVersion() {

@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * Ready to review only when the scanner can scan: in standalone mode trivy answered {@code version} and its
  * vulnerability DB is no older than {@code imagegate.trivy.max-db-age} (and present, when scans skip the DB
- * update); in client/server mode the Trivy server answers {@code /healthz}.
+ * update); in client/server mode the Trivy server answers {@code /healthz}. UNKNOWN, still ready, while the DB's
+ * refresh fails and the DB on disk serves.
  */
 @Component("trivy")
 public class TrivyHealthIndicator implements HealthIndicator {
@@ -50,6 +51,11 @@ public class TrivyHealthIndicator implements HealthIndicator {
         if (age.get().compareTo(properties.maxDbAge()) > 0) {
             return Health.down().withDetail("reason", "vulnerability DB is " + age.get().toHours() + "h old, more than "
                     + properties.maxDbAge().toHours() + "h").build();
+        }
+        if (database.refreshError() != null) {
+            // Still ready: the DB on disk is young enough to judge by, and the refresh is being retried.
+            return Health.unknown().withDetail("reason", database.refreshError())
+                    .withDetail("dbAgeHours", age.get().toHours()).build();
         }
         return health.withDetail("dbAgeHours", age.get().toHours()).build();
     }

@@ -18,6 +18,8 @@ import java.util.Map;
 public class TrivyOutput {
 
     static final int REASON_LIMIT = 240;
+    /** A process ended by a signal exits with 128 + the signal's number. */
+    private static final int KILLED_BY_SIGNAL = 128;
 
     /** Stable substrings of trivy's errors, and what a developer should read for each. */
     private static final List<Map.Entry<String, String>> KNOWN_ERRORS = List.of(
@@ -49,6 +51,11 @@ public class TrivyOutput {
         }
         if (exit == TrivyProcessExecutor.REPORT_TOO_LARGE) {
             return new ScanOutcome.ScanFailed("trivy's report is larger than imagegate.trivy.max-report-size");
+        }
+        if (exit > KILLED_BY_SIGNAL) {
+            // Not ImageGate's doing (that is KILLED_ON_TIMEOUT): most often the kernel's OOM killer (signal 9).
+            return new ScanOutcome.ScanFailed("trivy was killed by signal " + (exit - KILLED_BY_SIGNAL)
+                    + (exit - KILLED_BY_SIGNAL == 9 ? " (out of memory?)" : ""));
         }
         if (exit != 0) {
             return new ScanOutcome.ScanFailed("trivy failed (exit " + exit + "): " + explain(stderr));

@@ -1,6 +1,5 @@
 package dev.imagegate.scan;
 
-import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.exec.ExecBinding;
 import org.springframework.stereotype.Component;
@@ -52,16 +51,14 @@ public class TrivyRoutes extends RouteBuilder {
                 .bean("trivyDatabase", "update");
 
         if (properties.dbRefresh() != null && !properties.clientServerMode()) {
-            from("timer:trivy-db-refresh?delay=0&period=" + properties.dbRefresh().toMillis()).routeId("trivy-db-refresh")
-                    .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "downloadDbArguments"))
-                    .to("direct:exec-trivy")
-                    .choice()
-                        .when(header(ExecBinding.EXEC_EXIT_VALUE).isEqualTo(0))
-                            .log("trivy vulnerability DB refreshed")
-                        .otherwise()
-                            .log(LoggingLevel.WARN, "trivy vulnerability DB refresh failed (exit ${header.CamelExecExitValue})")
-                    .end()
-                    .to("direct:trivy-version");
+            // Ticks often, refreshes when due: every imagegate.trivy.db-refresh, sooner again after a failure.
+            from("timer:trivy-db-refresh?delay=0&period=" + TrivyDatabase.refreshTick(properties.dbRefresh()).toMillis())
+                    .routeId("trivy-db-refresh")
+                    .filter(method("trivyDatabase", "refreshDue"))
+                        .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "downloadDbArguments"))
+                        .to("direct:exec-trivy")
+                        .bean("trivyDatabase", "refreshed")
+                        .to("direct:trivy-version");
         }
     }
 }

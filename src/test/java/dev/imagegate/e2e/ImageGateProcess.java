@@ -36,6 +36,12 @@ final class ImageGateProcess implements AutoCloseable {
      */
     static ImageGateProcess start(String name, Map<String, String> properties, Path workDir)
             throws IOException, InterruptedException {
+        return start(name, properties, Map.of(), workDir);
+    }
+
+    /** As {@link #start(String, Map, Path)}, with extra environment (e.g. the test-double trivy's settings). */
+    static ImageGateProcess start(String name, Map<String, String> properties, Map<String, String> environment, Path workDir)
+            throws IOException, InterruptedException {
         Path jar = EndToEnd.PROJECT.resolve("target/imagegate.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the suite runs after 'package' (./mvnw verify)");
@@ -45,7 +51,7 @@ final class ImageGateProcess implements AutoCloseable {
         int managementPort = Integer.parseInt(settings.computeIfAbsent(MANAGEMENT_PORT, key -> String.valueOf(Ports.free())));
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString()));
         settings.forEach((key, value) -> command.add("--" + key + "=" + value));
-        ServerProcess process = ServerProcess.start(name, command, Map.of(), workDir);
+        ServerProcess process = ServerProcess.start(name, command, environment, workDir);
         try {
             process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
                     Duration.ofSeconds(120));
@@ -61,8 +67,26 @@ final class ImageGateProcess implements AutoCloseable {
         return new ReviewClient(reviewPort, managementPort);
     }
 
+    /** Where health and metrics are served. */
+    int managementPort() {
+        return managementPort;
+    }
+
     String logTail() {
         return process.logTail();
+    }
+
+    String log() {
+        return process.log();
+    }
+
+    /** SIGTERM, as when Kubernetes stops the pod. */
+    void terminate() {
+        process.terminate();
+    }
+
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.awaitExit(timeout);
     }
 
     private static String javaExecutable() {

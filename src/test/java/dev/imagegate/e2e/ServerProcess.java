@@ -1,10 +1,12 @@
 package dev.imagegate.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -69,6 +71,24 @@ final class ServerProcess implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** Sends SIGTERM to the server itself, as the kubelet does to a container's main process, not to its children. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; false if it is still running after {@code timeout}. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String logTail() {

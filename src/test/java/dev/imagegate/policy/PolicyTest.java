@@ -214,18 +214,61 @@ class PolicyTest {
         assertThat(policy(policyYaml).enforcement(namespace, annotations)).isEqualTo(expected);
     }
 
+    static final String SECOND_EXCEPTION_WITHOUT_END = """
+            exceptions:
+              - id: CVE-1
+                expires: 2027-01-01
+                reason: JIRA-1
+              - id: CVE-2
+                reason: JIRA-2
+            """;
+    static final String ALIASED_DATE = """
+            exceptions:
+              - id: CVE-1
+                expires: &end 2027-01-31
+                reason: JIRA-1
+              - id: CVE-2
+                expires: *end
+                reason: JIRA-2
+            """;
+    static final String MERGED_OVERRIDE = """
+            namespaces:
+              overrides:
+                team-a: &strict
+                  severity: MEDIUM
+                team-b:
+                  <<: *strict
+            """;
+    static final String NEGATIVE_COUNT_IN_A_NAMESPACE = """
+            namespaces:
+              overrides:
+                team-a:
+                  maxCounts: {medium: -2}
+            """;
+
     static Stream<Arguments> invalidPolicies() {
         return Stream.of(
                 arguments("defaults:\n  mode: audit\n  severty: HIGH\n", "at line 3, field defaults.severty: unknown field \"severty\""),
                 arguments("defaults:\n  severity: SEVERE\n", "at line 2, column 13, field defaults.severity: \"SEVERE\" is not a valid value (one of unknown, low, medium, high, critical)"),
                 arguments("defaults: {mode: audit, severty: HIGH}", "at line 1, field defaults.severty: unknown field"),
                 arguments("defaults: {mode: block}", "field defaults.mode: \"block\" is not a valid value (one of enforce, audit)"),
-                arguments("exceptions:\n  - id: CVE-1\n    reason: x\n", "exceptions[0].expires is required"),
-                arguments("exceptions:\n  - id: CVE-1\n    expires: 2027-01-01\n", "exceptions[0].reason is required"),
-                arguments("exceptions:\n  - id: CVE-1\n    expires: soon\n    reason: x\n", "field exceptions[0].expires"),
-                arguments("defaults: {maxCounts: {HIGH: -1}}", "defaults.maxCounts.HIGH must be 0 or more"),
-                arguments("registries: [\"\"]", "registries[0] must not be empty"),
+                arguments("exceptions:\n  - id: CVE-1\n    reason: x\n",
+                        "at line 2, field exceptions[0].expires: missing: every exception must end (YYYY-MM-DD)"),
+                arguments("exceptions:\n  - id: CVE-1\n    expires: 2027-01-01\n",
+                        "at line 2, field exceptions[0].reason: missing: why (a ticket or a sentence)"),
+                arguments("exceptions:\n  - expires: 2027-01-01\n    reason: x\n",
+                        "at line 2, field exceptions[0].id: missing: the vulnerability ID it excepts"),
+                arguments(SECOND_EXCEPTION_WITHOUT_END, "at line 5, field exceptions[1].expires: missing: every exception must end"),
+                arguments("exceptions:\n  - id: CVE-1\n    expires: soon\n    reason: x\n",
+                        "at line 3, column 14, field exceptions[0].expires: \"soon\" is not a valid LocalDate"),
+                arguments("defaults: {maxCounts: {HIGH: -1}}", "at line 1, field defaults.maxCounts.HIGH: must be 0 or more"),
+                arguments(NEGATIVE_COUNT_IN_A_NAMESPACE, "at line 4, field namespaces.overrides.team-a.maxCounts.MEDIUM: must be 0 or more"),
+                arguments("registries: [\"\"]", "at line 1, field registries[0]: must not be empty"),
+                arguments("registries:\n  - registry.example\n  - \" \"\n", "at line 3, field registries[1]: must not be empty"),
                 arguments("registries: {a: b}", "field registries"),
+                arguments(ALIASED_DATE, "at line 6, field exceptions[1].expires: *end repeats what &end marks, and the policy"
+                        + " file does not expand YAML anchors and aliases: write the value out"),
+                arguments(MERGED_OVERRIDE, "at line 6, field namespaces.overrides.team-b.<<: *strict repeats what &strict marks"),
                 arguments("defaults: [", "at line 1"));
     }
 

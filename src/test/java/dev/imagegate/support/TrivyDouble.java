@@ -36,6 +36,12 @@ public final class TrivyDouble {
         return starts().stream().map(Run::arguments).filter(args -> args.get(args.size() - 1).equals(image)).toList();
     }
 
+    /** When each run given {@code argument} (e.g. {@code --download-db-only}) started, in seconds, oldest first. */
+    public List<BigDecimal> startsOfRunsWith(String argument) {
+        return lines().stream().filter(line -> line.startsWith("start\t")).map(line -> line.split("\t"))
+                .filter(fields -> Arrays.asList(fields).contains(argument)).map(fields -> new BigDecimal(fields[1])).toList();
+    }
+
     public String workingDirectoryOf(String image) {
         return starts().stream().filter(run -> run.arguments().get(run.arguments().size() - 1).equals(image))
                 .map(Run::workingDirectory).findFirst().orElseThrow();

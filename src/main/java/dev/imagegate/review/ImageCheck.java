@@ -31,7 +31,7 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
     }
 
     /** Checked against the reference grammar, then against the policy's rules that need no scan. */
-    ImageCheck validated() {
+    public ImageCheck validated() {
         try {
             ImageReference parsed = ImageReference.parse(image);
             return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null), null);
@@ -45,7 +45,7 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
         return reference != null && ruled == null && scan == null;
     }
 
-    ImageCheck scanned(CompletableFuture<ScanOutcome> started) {
+    public ImageCheck scanned(CompletableFuture<ScanOutcome> started) {
         return new ImageCheck(image, namespace, policy, reference, ruled, started);
     }
 

@@ -1,6 +1,7 @@
 package dev.imagegate.review;
 
 import dev.imagegate.policy.Policy;
+import dev.imagegate.policy.Verdict;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -18,7 +19,7 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
         checks = Map.copyOf(checks);
     }
 
-    static Review of(ImageReview request, Policy policy, Instant received) {
+    public static Review of(ImageReview request, Policy policy, Instant received) {
         return new Review(request, policy, received, Map.of());
     }
 
@@ -32,9 +33,20 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
     }
 
     /** This review with the checks the split collected; one per image, the last one if an edited route sent two. */
-    Review withChecks(Collection<ImageCheck> collected) {
+    public Review withChecks(Collection<ImageCheck> collected) {
         Map<String, ImageCheck> byImage = new LinkedHashMap<>();
         collected.forEach(check -> byImage.put(check.image(), check));
         return new Review(request, policy, received, byImage);
+    }
+
+    /** Each image judged by this review's policy as its check stands now, combined into the answer. */
+    public Decision decision(Instant now) {
+        List<Verdict> verdicts = request.images().stream().map(this::verdictOf).toList();
+        return Decision.of(namespace(), verdicts, policy.enforcement(namespace(), request.annotations()), now);
+    }
+
+    private Verdict verdictOf(String image) {
+        ImageCheck check = checks.get(image);
+        return (check != null ? check : ImageCheck.of(image, namespace(), policy)).verdict();
     }
 }

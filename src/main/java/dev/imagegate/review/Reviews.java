@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,20 +42,10 @@ public class Reviews {
 
     public Decision decide(Review review) {
         awaitScans(review);
-        List<Verdict> verdicts = review.request().images().stream().map(image -> verdictOf(review, image)).toList();
-        Decision decision = Decision.of(review.namespace(), verdicts,
-                review.policy().enforcement(review.namespace(), review.request().annotations()), clock.instant());
+        Decision decision = review.decision(clock.instant());
+        pendingVerdicts.increment(decision.verdicts().stream().filter(v -> v.status() == Verdict.Status.PENDING).count());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
         return decision;
-    }
-
-    private Verdict verdictOf(Review review, String image) {
-        ImageCheck check = review.checks().get(image);
-        Verdict verdict = check != null ? check.verdict() : ImageCheck.of(image, review.namespace(), review.policy()).verdict();
-        if (verdict.status() == Verdict.Status.PENDING) {
-            pendingVerdicts.increment();
-        }
-        return verdict;
     }
 
     private void awaitScans(Review review) {

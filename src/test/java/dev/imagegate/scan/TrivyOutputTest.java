@@ -78,6 +78,8 @@ class TrivyOutputTest {
                 arguments(0, "  \n", "WARN something", "trivy printed no report: WARN something"),
                 arguments(0, "not a report", "", "trivy's output is not a JSON report"),
                 arguments(0, "[]", "", "trivy's output is not a JSON report"),
+                arguments(0, "{\"Results\":[]}", "", "trivy's output is not a JSON report"),
+                arguments(0, "{\"SchemaVersion\":2,\"Results\":[{\"Target\":", "", "trivy's output is not a JSON report"),
                 arguments(TrivyProcessExecutor.KILLED_ON_TIMEOUT, "{", "", "trivy did not finish within 300s and was stopped"),
                 arguments(TrivyProcessExecutor.REPORT_TOO_LARGE, "{", "", "trivy's report is larger than imagegate.trivy.max-report-size"));
     }

@@ -13,7 +13,7 @@ public class ImageGateApplication {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("check")) {
-            System.exit(CheckCommand.run(List.of(args).subList(1, args.length), System.out, System.err));
+            CheckCommand.main(List.of(args).subList(1, args.length));
         }
         SpringApplication.run(ImageGateApplication.class, args);
     }

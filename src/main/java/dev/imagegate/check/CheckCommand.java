@@ -62,7 +62,13 @@ public final class CheckCommand {
         this.err = err;
     }
 
-    public static int run(List<String> args, PrintStream out, PrintStream err) {
+    /** The {@code check} process: stdout is the answer, so the log stays off it; problems reach stderr as one line. */
+    public static void main(List<String> args) {
+        System.setProperty("logging.threshold.console", "OFF");
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
         try {
             CheckOptions options = CheckOptions.parse(args);
             try (ConfigurableApplicationContext context = start(options)) {
@@ -82,8 +88,6 @@ public final class CheckCommand {
         try {
             return new SpringApplicationBuilder(CheckConfiguration.class).web(WebApplicationType.NONE)
                     .bannerMode(Banner.Mode.OFF).logStartupInfo(false).registerShutdownHook(false)
-                    // stdout is the answer; ImageGate's own problems reach stderr as one line each.
-                    .properties("logging.threshold.console=OFF")
                     .run(options.properties().toArray(String[]::new));
         } catch (RuntimeException e) {
             throw new UsageException("invalid configuration: " + rootCause(e).getMessage());

@@ -1,6 +1,5 @@
 package dev.imagegate.scan;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.component.exec.ExecResult;
@@ -12,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Turns what the trivy process left behind (exit value, stdout, stderr) into a {@link ScanOutcome}. */
 @Component
@@ -64,14 +64,23 @@ public class TrivyOutput {
         if (new String(stdout, StandardCharsets.UTF_8).isBlank()) {
             return new ScanOutcome.ScanFailed("trivy printed no report" + (stderr.isBlank() ? "" : ": " + explain(stderr)));
         }
+        return report(stdout).<ScanOutcome>map(ScanOutcome.Scanned::new)
+                .orElse(new ScanOutcome.ScanFailed("trivy's output is not a JSON report"));
+    }
+
+    /**
+     * A {@code trivy image --format json} report, as trivy prints it or as a CI pipeline kept it; empty if it is
+     * none. Every report trivy writes names its {@code SchemaVersion}; JSON without one is something else.
+     */
+    public Optional<ScanReport> report(byte[] json) {
         try {
-            JsonNode tree = mapper.readTree(stdout);
-            if (tree == null || !tree.isObject()) {
-                return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+            JsonNode tree = mapper.readTree(json);
+            if (tree == null || !tree.isObject() || !tree.has("SchemaVersion")) {
+                return Optional.empty();
             }
-            return new ScanOutcome.Scanned(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class)));
-        } catch (JsonProcessingException e) {
-            return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+            return Optional.of(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class)));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

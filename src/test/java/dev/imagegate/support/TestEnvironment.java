@@ -4,6 +4,7 @@ import dev.imagegate.server.ReviewServer;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +42,9 @@ public final class TestEnvironment implements ApplicationContextInitializer<Gene
 
     @Override
     public void initialize(GenericApplicationContext context) {
-        context.getEnvironment().getPropertySources().addLast(new MapPropertySource("imagegate-test-environment", Map.of(
+        // Above application.properties (which names the shipped files), below a test's own properties.
+        context.getEnvironment().getPropertySources().addAfter(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new MapPropertySource("imagegate-test-environment", Map.of(
                 "imagegate.trivy.environment.TRIVY_DOUBLE_LOG", TRIVY.logFile(),
                 "imagegate.policy.file", POLICY.toString(),
                 "imagegate.routes-dir", ROUTES.directory().toString())));

@@ -49,7 +49,7 @@ final class ImageGateProcess implements AutoCloseable {
         int managementPort = Integer.parseInt(properties.getOrDefault("management.server.port", String.valueOf(port)));
         try {
             process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
-                    Duration.ofSeconds(120));
+                    Duration.ofSeconds(240));
         } catch (RuntimeException | InterruptedException e) {
             process.close();
             throw e;

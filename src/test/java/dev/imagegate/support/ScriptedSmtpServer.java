@@ -1,6 +1,5 @@
 package dev.imagegate.support;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -115,48 +113,48 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 return; // the session stays open and silent until the client gives up
             }
             if ("".equals(failure.at)) {
-                reply(out, failure.answer);
+                SmtpLines.reply(out, failure.answer);
                 session.close();
                 return;
             }
-            reply(out, "220 smtp.test ESMTP");
+            SmtpLines.reply(out, "220 smtp.test ESMTP");
             boolean data = false;
-            for (String line = readLine(in); line != null; line = readLine(in)) {
+            for (String line = SmtpLines.readLine(in); line != null; line = SmtpLines.readLine(in)) {
                 if (data) {
                     if (line.equals(".")) {
                         data = false;
                         if (!answer(out, failure, ".")) {
-                            reply(out, "250 2.0.0 Queued");
+                            SmtpLines.reply(out, "250 2.0.0 Queued");
                         }
                     }
                     continue;
                 }
                 String command = line.toUpperCase(Locale.ROOT);
                 if (command.startsWith("EHLO") || command.startsWith("HELO")) {
-                    reply(out, "250-smtp.test\r\n250 AUTH PLAIN LOGIN");
+                    SmtpLines.reply(out, "250-smtp.test\r\n250 AUTH PLAIN LOGIN");
                 } else if (command.startsWith("AUTH")) {
                     if (!answer(out, failure, "AUTH")) {
-                        reply(out, command.startsWith("AUTH PLAIN ") ? "235 2.7.0 Authentication successful" : "334 ");
+                        SmtpLines.reply(out, command.startsWith("AUTH PLAIN ") ? "235 2.7.0 Authentication successful" : "334 ");
                         if (!command.startsWith("AUTH PLAIN ")) {
-                            readLine(in);
-                            reply(out, "334 ");
-                            readLine(in);
-                            reply(out, "235 2.7.0 Authentication successful");
+                            SmtpLines.readLine(in);
+                            SmtpLines.reply(out, "334 ");
+                            SmtpLines.readLine(in);
+                            SmtpLines.reply(out, "235 2.7.0 Authentication successful");
                         }
                     }
                 } else if (command.startsWith("RCPT")) {
                     if (!answer(out, failure, "RCPT")) {
-                        reply(out, "250 2.1.5 Ok");
+                        SmtpLines.reply(out, "250 2.1.5 Ok");
                     }
                 } else if (command.equals("DATA")) {
-                    reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                    SmtpLines.reply(out, "354 End data with <CR><LF>.<CR><LF>");
                     data = true;
                 } else if (command.equals("QUIT")) {
-                    reply(out, "221 2.0.0 Bye");
+                    SmtpLines.reply(out, "221 2.0.0 Bye");
                     session.close();
                     return;
                 } else {
-                    reply(out, "250 2.0.0 Ok");
+                    SmtpLines.reply(out, "250 2.0.0 Ok");
                 }
             }
         } catch (IOException e) {
@@ -166,27 +164,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     private static boolean answer(OutputStream out, Failure failure, String step) throws IOException {
         if (step.equals(failure.at)) {
-            reply(out, failure.answer);
+            SmtpLines.reply(out, failure.answer);
             return true;
         }
         return false;
     }
 
-    private static void reply(OutputStream out, String text) throws IOException {
-        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
 
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b >= 0; b = in.read()) {
-            if (b == '\n') {
-                return line.toString(StandardCharsets.US_ASCII).stripTrailing();
-            }
-            line.write(b);
-        }
-        return line.size() == 0 ? null : line.toString(StandardCharsets.US_ASCII);
-    }
 
     private static void closeQuietly(AutoCloseable closeable) {
         try {

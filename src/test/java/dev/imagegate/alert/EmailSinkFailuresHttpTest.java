@@ -105,13 +105,13 @@ class EmailSinkFailuresHttpTest {
     @Test
     void aMailServerThatAcceptsGetsOneAttemptAndTheSinkIsHealthy() {
         Metrics metrics = new Metrics(port);
-        double deliveredBefore = metrics.value("imagegate_alerts_delivered_total{sink=\"email\"}");
+        double deliveredBefore = metrics.value("imagegate_alerts_sent_total{sink=\"email\"}");
         int connectionsBefore = smtp.connections();
 
         review("mail-accepted");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(metrics.value("imagegate_alerts_delivered_total{sink=\"email\"}")).isEqualTo(deliveredBefore + 1));
+                assertThat(metrics.value("imagegate_alerts_sent_total{sink=\"email\"}")).isEqualTo(deliveredBefore + 1));
         assertThat(smtp.connections() - connectionsBefore).isEqualTo(1);
         ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
         assertThat(client.actuator("/actuator/health/alerts").body()).contains("\"status\":\"UP\"");

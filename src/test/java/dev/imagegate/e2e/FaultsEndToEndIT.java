@@ -139,7 +139,7 @@ class FaultsEndToEndIT {
     }
 
     private int readiness() {
-        HttpResponse<String> response = client.send(client.request("/actuator/health/readiness").GET().build());
+        HttpResponse<String> response = client.actuator("/actuator/health/readiness");
         return response.statusCode();
     }
 

@@ -32,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  * Alert emails over TLS from the packaged jar, configured as an operator would: SMTPS (implicit TLS, GreenMail)
  * and SMTP with STARTTLS, each server's certificate issued by a CA that the JVM trusts through its trust store
  * (set in {@code JAVA_TOOL_OPTIONS}, as in a container). A server presenting a certificate from a CA the JVM does
- * not trust gets nothing, not even in the clear: that alert is retried, dead-lettered and counted. Needs Java,
+ * not trust gets nothing, not even in the clear, and so does a server that stops offering STARTTLS (as when an
+ * attacker on the path strips it): that alert is retried, dead-lettered and counted. Needs Java,
  * openssl (for {@code deploy/gen-certs.sh}) and the test-double trivy.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -89,7 +90,7 @@ class EmailTlsIT {
     }
 
     @Test
-    void startTlsDeliversAndAnUntrustedCertificateGetsNothing() {
+    void startTlsDeliversAndAnUntrustedCertificateOrAStrippedStartTlsGetsNothing() {
         Metrics metrics = new Metrics(startTls.managementPort());
         deny(startTls, "over-starttls");
         await().atMost(Duration.ofSeconds(30)).until(() -> mailAbout("over-starttls") != null);
@@ -102,6 +103,14 @@ class EmailTlsIT {
         assertThat(metrics.value("imagegate_alerts_failed_total{sink=\"email\"}")).isEqualTo(1);
         assertThat(mailAbout("untrusted-relay")).isNull();
         assertThat(startTls.log()).doesNotContain(PASSWORD);
+
+        relay.stripStartTls();
+        deny(startTls, "stripped-starttls");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(startTls.log()).contains(
+                "alert to email failed after retries (MessagingException): [ImageGate] denied in namespace stripped-starttls"));
+        assertThat(metrics.value("imagegate_alerts_failed_total{sink=\"email\"}")).isEqualTo(2);
+        assertThat(mailAbout("stripped-starttls")).as("nothing sent in the clear").isNull();
     }
 
     private Map<String, String> email(String protocol, int port, boolean startTls) {

@@ -16,13 +16,15 @@ import java.util.Locale;
 /**
  * An SMTP server that speaks STARTTLS, as most mail relays do, in front of GreenMail's plain SMTP (GreenMail
  * 2.1 has no STARTTLS): it greets, offers STARTTLS, upgrades the connection with its current certificate, then
- * hands the conversation to GreenMail. Mail before STARTTLS is refused, so a delivery proves the upgrade.
+ * hands the conversation to GreenMail. Mail before STARTTLS is refused, so a delivery proves the upgrade. It can
+ * also act as an attacker on the path who strips STARTTLS from the greeting and lets the mail through in the clear.
  */
 final class StartTlsRelay implements AutoCloseable {
 
     private final ServerSocket listener;
     private final int backendPort;
     private volatile SSLContext tls;
+    private volatile boolean stripStartTls;
 
     private StartTlsRelay(ServerSocket listener, int backendPort, SSLContext tls) {
         this.listener = listener;
@@ -51,6 +53,11 @@ final class StartTlsRelay implements AutoCloseable {
         this.tls = tls;
     }
 
+    /** From the next connection on, offers no STARTTLS and passes the plain conversation to GreenMail. */
+    void stripStartTls() {
+        this.stripStartTls = true;
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             try {
@@ -69,6 +76,10 @@ final class StartTlsRelay implements AutoCloseable {
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
             SmtpLines.reply(out, "220 relay.test ESMTP");
+            if (stripStartTls) {
+                relay(client);
+                return;
+            }
             for (String line = SmtpLines.readLine(in); line != null; line = SmtpLines.readLine(in)) {
                 String command = line.toUpperCase(Locale.ROOT);
                 if (command.startsWith("EHLO") || command.startsWith("HELO")) {
@@ -92,14 +103,14 @@ final class StartTlsRelay implements AutoCloseable {
         }
     }
 
-    /** Pipes the secured conversation to GreenMail, whose greeting the client has already had from us. */
-    private void relay(SSLSocket secured) throws IOException {
+    /** Pipes the conversation to GreenMail, whose greeting the client has already had from us. */
+    private void relay(Socket client) throws IOException {
         try (Socket backend = new Socket(InetAddress.getLoopbackAddress(), backendPort)) {
             SmtpLines.readLine(backend.getInputStream());
-            Thread up = new Thread(() -> pipe(secured, backend), "starttls-up");
+            Thread up = new Thread(() -> pipe(client, backend), "starttls-up");
             up.setDaemon(true);
             up.start();
-            pipe(backend, secured);
+            pipe(backend, client);
         }
     }
 
@@ -116,8 +127,6 @@ final class StartTlsRelay implements AutoCloseable {
             }
         }
     }
-
-
 
     @Override
     public void close() {

@@ -53,7 +53,8 @@ public class DecisionMaker {
         List<String> images = review.images();
         List<Verdict> verdicts = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            verdicts.add(policy.judge(images.get(i), outcomeNow(scans.get(i).outcome()), review.namespace()));
+            ImageScan scan = scans.get(i);
+            verdicts.add(policy.judge(images.get(i), outcomeNow(scan.outcome()), review.namespace()).at(scan.digestNow()));
         }
         Decision decision = Decision.of(review.namespace(), verdicts,
                 policy.enforcement(review.namespace(), review.annotations()), clock.instant());

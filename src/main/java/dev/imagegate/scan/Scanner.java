@@ -19,6 +19,8 @@ import org.springframework.stereotype.Component;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -41,9 +43,12 @@ public class Scanner {
     private final MeterRegistry meters;
     private final Timer scanDuration;
     private final ScanProperties properties;
+    private final TagResolver tags;
 
-    public Scanner(ProducerTemplate trivy, ScanProperties properties, CacheProperties cache, MeterRegistry meters) {
+    public Scanner(ProducerTemplate trivy, ScanProperties properties, CacheProperties cache, MeterRegistry meters,
+                   TagResolver tags) {
         this.trivy = trivy;
+        this.tags = tags;
         this.properties = properties;
         this.meters = meters;
         this.scanSlots = scanSlots(properties);
@@ -52,7 +57,7 @@ public class Scanner {
                 .expireAfter(expiry(cache))
                 .refreshAfterWrite(cache.refreshAfter())
                 .recordStats()
-                .buildAsync((String canonical, Executor unused) -> start(ImageReference.parse(canonical)));
+                .buildAsync((String byDigest, Executor unused) -> start(ImageReference.parse(byDigest)));
         this.scanDuration = Timer.builder("imagegate.scan.duration").description("Time trivy took per image")
                 .publishPercentiles(0.5, 0.99).register(meters);
         FunctionCounter.builder("imagegate.scan.cache", results, c -> c.synchronous().stats().hitCount())
@@ -63,18 +68,16 @@ public class Scanner {
         Gauge.builder("imagegate.scans.queued", scanSlots, s -> s.getQueue().size()).register(meters);
     }
 
-    /** The outcome of scanning {@code image}: cached, already running, or started now. */
+    /**
+     * The outcome of scanning {@code image}: cached, already running, or started now. Results are kept per
+     * digest; a tag is judged on the digest its registry serves now, which {@link TagResolver} knows at once
+     * for tags looked up within their TTL.
+     */
     public ImageScan scan(ImageReference image) {
-        String key = image.canonical();
-        if (image.isDigestPinned() && !key.equals(image.byDigest())) {
-            CompletableFuture<ScanOutcome> sameDigest = results.getIfPresent(image.byDigest());
-            if (sameDigest != null) {
-                return new ImageScan(sameDigest);
-            }
-        }
-        // One lookup, counted once as a hit or a miss; the mapping function, unlike a refresh, keeps the
-        // reference exactly as the pod spec wrote it.
-        return new ImageScan(results.get(key, (unused, executor) -> start(image)));
+        CompletableFuture<ImageReference> pinned = tags.pin(image);
+        // One lookup, counted once as a hit or a miss.
+        return new ImageScan(pinned.thenCompose(digest -> results.get(digest.byDigest())).exceptionally(Scanner::unresolved),
+                pinned);
     }
 
     /** The outcome for an image whose reference did not parse; it never reaches trivy. */
@@ -85,6 +88,21 @@ public class Scanner {
     /** The outcome for an image a policy rule decides without a scan. */
     public ImageScan notScanned() {
         return ImageScan.finished(new ScanOutcome.NotScanned());
+    }
+
+    /** The results per {@code repository@digest}, running scans included; removing one forgets it. */
+    public ConcurrentMap<String, CompletableFuture<ScanOutcome>> results() {
+        return results.asMap();
+    }
+
+    /** Scans {@code byDigest} again; its current result is served until the new one is in. */
+    public CompletableFuture<ScanOutcome> rescan(String byDigest) {
+        return results.synchronous().refresh(byDigest);
+    }
+
+    /** True when no scan waits for a slot and a slot is free: work that can wait may use it. */
+    public boolean idle() {
+        return scanSlots.getQueue().isEmpty() && scanSlots.getActiveCount() < properties.maxConcurrent();
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -110,10 +128,8 @@ public class Scanner {
         ScanOutcome outcome = scanDuration.record(() -> runTrivy(image));
         meters.counter("imagegate.scans", "outcome", outcome instanceof ScanOutcome.Scanned ? "scanned" : "failed")
                 .increment();
-        if (outcome instanceof ScanOutcome.Scanned scanned) {
-            shareWithDigests(image, scanned);
-        } else {
-            log.info("scan of {} failed: {}", image.original(), ((ScanOutcome.ScanFailed) outcome).reason());
+        if (outcome instanceof ScanOutcome.ScanFailed failed) {
+            log.info("scan of {} failed: {}", image.original(), failed.reason());
         }
         return outcome;
     }
@@ -132,18 +148,13 @@ public class Scanner {
         scanSlots.shutdownNow();
     }
 
-    /** A tag and the same image by digest share one result: trivy tells us the digest the tag resolved to. */
-    private void shareWithDigests(ImageReference image, ScanOutcome.Scanned outcome) {
-        for (String repoDigest : outcome.report().repoDigests()) {
-            try {
-                String byDigest = ImageReference.parse(repoDigest).byDigest();
-                if (byDigest != null && !byDigest.equals(image.canonical())) {
-                    results.put(byDigest, CompletableFuture.completedFuture(outcome));
-                }
-            } catch (InvalidImageReferenceException e) {
-                log.debug("ignoring repo digest {} of {}: {}", repoDigest, image.original(), e.getMessage());
-            }
+    /** A tag whose registry cannot say what it points to is a scan error; anything else stays as it failed. */
+    private static ScanOutcome unresolved(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        if (cause instanceof UnresolvedTagException unresolved) {
+            return new ScanOutcome.ScanFailed(unresolved.getMessage());
         }
+        throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
     }
 
     private static Expiry<String, ScanOutcome> expiry(CacheProperties cache) {

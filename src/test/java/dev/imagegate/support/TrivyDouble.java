@@ -31,13 +31,18 @@ public final class TrivyDouble {
         return log.toString();
     }
 
-    /** The runs that scanned {@code image}, each as its argument list. */
+    /**
+     * The runs that scanned {@code image}, each as its argument list. trivy is given images by digest: a tag
+     * as the digest the test-double crane gives it ({@link CraneDouble#pinned}).
+     */
     public List<List<String>> runsOf(String image) {
-        return starts().stream().map(Run::arguments).filter(args -> args.get(args.size() - 1).equals(image)).toList();
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return starts().stream().map(Run::arguments).filter(args -> args.get(args.size() - 1).equals(scanned)).toList();
     }
 
     public String workingDirectoryOf(String image) {
-        return starts().stream().filter(run -> run.arguments().get(run.arguments().size() - 1).equals(image))
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return starts().stream().filter(run -> run.arguments().get(run.arguments().size() - 1).equals(scanned))
                 .map(Run::workingDirectory).findFirst().orElseThrow();
     }
 

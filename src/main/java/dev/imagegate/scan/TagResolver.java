@@ -88,11 +88,12 @@ public class TagResolver {
         });
     }
 
-    /** The digest each looked-up tag points to, as far as ImageGate knows now. */
-    public Map<String, String> digests() {
-        Map<String, String> digests = new LinkedHashMap<>();
-        tags.synchronous().asMap().forEach((tag, digest) -> digest.usable().ifPresent(d -> digests.put(tag, d)));
-        return digests;
+    /** Each looked-up tag ({@code repository:tag}) at the digest it points to, as far as ImageGate knows now. */
+    public Map<String, ImageReference> pinnedTags() {
+        Map<String, ImageReference> pinned = new LinkedHashMap<>();
+        tags.synchronous().asMap().forEach((tag, digest) ->
+                digest.usable().ifPresent(d -> pinned.put(tag, ImageReference.parse(tag).at(d))));
+        return pinned;
     }
 
     /** Forgets a tag, so that its next review asks the registry; returns the digest it pointed to, if known. */

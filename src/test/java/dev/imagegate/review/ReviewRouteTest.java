@@ -51,7 +51,7 @@ class ReviewRouteTest {
             route.replaceFromWith("direct:review");
             route.interceptSendToEndpoint("direct:scan-image").skipSendToOriginalEndpoint().to("mock:scan-image")
                     .process(exchange -> exchange.getMessage().setBody(ImageScan.finished(new ScanOutcome.Scanned(
-                            new ScanReport(List.of(), List.of(), "0.74.0")))));
+                            new ScanReport(List.of(), List.of(), "0.74.0", null, null)))));
             route.weaveByToUri("seda:decisions*").replace().to("mock:decisions");
         });
         camel.start();

@@ -46,6 +46,24 @@ public final class TrivyDouble {
                 .map(Run::workingDirectory).findFirst().orElseThrow();
     }
 
+    /** When each run that scanned {@code image} started, in seconds since the epoch. */
+    public List<BigDecimal> startsOf(String image) {
+        return timesOf("start", image);
+    }
+
+    /** When each run that scanned {@code image} had answered, in seconds since the epoch. */
+    public List<BigDecimal> endsOf(String image) {
+        return timesOf("end", image);
+    }
+
+    private List<BigDecimal> timesOf(String event, String image) {
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return lines().stream().map(line -> line.split("\t"))
+                .filter(fields -> fields[0].equals(event) && fields[2].equals("image")
+                        && fields[fields.length - (event.equals("start") ? 2 : 1)].equals(scanned))
+                .map(fields -> new BigDecimal(fields[1])).toList();
+    }
+
     /** The most trivy processes that were running at one time. */
     public int mostRunningAtOnce() {
         List<BigDecimal[]> events = new ArrayList<>();

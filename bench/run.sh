@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and
-# measures the figures BENCHMARKS.md records. Usage: [WARMUP=60] bench/run.sh [seconds-per-round]
+# test-double crane (tag lookups), and measures the figures BENCHMARKS.md records. Usage: [WARMUP=60] bench/run.sh [seconds-per-round]
 # Needs wrk and curl (wrk: apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ PORT=18080
 WORK=$(mktemp -d)
 JAR=target/imagegate.jar
 TRIVY="$PWD/src/test/trivy/trivy"
+CRANE="$PWD/src/test/crane/crane"
 JVM_OPTS=${JVM_OPTS:--Xmx256m}
 trap 'stop; rm -rf "$WORK"' EXIT
 
@@ -21,7 +22,7 @@ RUN_JAR="-jar $JAR"
 start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
   : > "$WORK/trivy.log"
   local t0; t0=$(date +%s.%N)
-  java $JVM_OPTS $RUN_JAR --server.port=$PORT --imagegate.trivy.command="$TRIVY" \
+  java $JVM_OPTS $RUN_JAR --server.port=$PORT --imagegate.trivy.command="$TRIVY" --imagegate.crane.command="$CRANE" \
     --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
     "$@" > "$WORK/app.log" 2>&1 &
   PID=$!
@@ -42,7 +43,10 @@ post() { # post body -> "seconds status-line"
   curl -s -o "$WORK/answer.json" -w '%{time_total}\n' -H 'Content-Type: application/json' --data-binary "$1" \
     "http://127.0.0.1:$PORT/scan?timeout=30s"
 }
-runs_of() { grep -c "^start.*	$1	cwd=" "$WORK/trivy.log" || true; }
+runs_of() { # runs_of repository:tag -> trivy runs (trivy is given the digest the test-double crane gives the tag)
+  local pinned="${1%:*}@sha256:$(printf '%s' "$1" | sha256sum | cut -c1-64)"
+  grep -c "^start.*	$pinned	cwd=" "$WORK/trivy.log" || true
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { awk '{ v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v }'; }
 

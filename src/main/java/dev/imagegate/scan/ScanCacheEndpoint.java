@@ -6,6 +6,8 @@ import dev.imagegate.image.InvalidImageReferenceException;
 import dev.imagegate.policy.Policy;
 import dev.imagegate.policy.PolicyStore;
 import dev.imagegate.policy.Verdict;
+import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -27,10 +29,12 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code /actuator/scans}, for operators: what is cached (per digest, with the tags that point to it now, the
  * verdict under the policy in force, the scan time and the vulnerability DB it used), and eviction of one image
- * or of everything, so that the next review asks the registry and trivy again.
+ * or of everything, so that the next review asks the registry and trivy again. Only when the actuator has a
+ * port of its own: the port the API server reviews on must not list the cluster's images or force rescans.
  */
 @Component
 @Endpoint(id = "scans")
+@ConditionalOnManagementPort(ManagementPortType.DIFFERENT)
 public class ScanCacheEndpoint {
 
     private static final String DEFAULT_NAMESPACE = "default";

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -38,7 +39,8 @@ import static org.awaitility.Awaitility.await;
         "imagegate.trivy.command=" + TrivyDouble.COMMAND,
         "imagegate.trivy.timeout=20s",
         "imagegate.scan.max-concurrent=1",
-        "imagegate.trivy.environment.TRIVY_DOUBLE_SLOW=10"})
+        "imagegate.trivy.environment.TRIVY_DOUBLE_SLOW=10",
+        "management.server.port=0"})
 class StaleRescanHttpTest {
 
     static final TrivyDouble trivy = new TrivyDouble();
@@ -53,14 +55,19 @@ class StaleRescanHttpTest {
     @LocalServerPort
     int port;
 
+    @LocalManagementPort
+    int managementPort;
+
     @Autowired
     ProducerTemplate camel;
 
     ReviewClient client;
+    ReviewClient management;
 
     @BeforeEach
     void connect() {
         client = new ReviewClient(port);
+        management = new ReviewClient(managementPort);
         camel.sendBody("direct:trivy-version", (Object) null);
     }
 
@@ -73,7 +80,7 @@ class StaleRescanHttpTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(entry(image).get("dbUpdatedAt").asText()).isEqualTo(updated.toString()));
         assertThat(trivy.runsOf(image)).hasSize(2);
-        assertThat(client.send(client.request("/actuator/prometheus").GET().build()).body())
+        assertThat(management.send(management.request("/actuator/prometheus").GET().build()).body())
                 .containsPattern("(?m)^imagegate_stale_rescans_total [1-9]");
     }
 
@@ -112,7 +119,7 @@ class StaleRescanHttpTest {
     }
 
     private JsonNode entry(String tag) {
-        JsonNode results = ReviewClient.json(client.send(client.request("/actuator/scans").GET().build()).body()).get("results");
+        JsonNode results = ReviewClient.json(management.send(management.request("/actuator/scans").GET().build()).body()).get("results");
         return StreamSupport.stream(results.spliterator(), false)
                 .filter(e -> e.get("image").asText().equals(CraneDouble.pinned(tag))).findFirst().orElseThrow();
     }

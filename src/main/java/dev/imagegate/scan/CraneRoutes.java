@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The registry lookups behind {@link TagResolver}: {@code direct:resolve-tag} asks the registry which digest a
@@ -37,6 +38,16 @@ public class CraneRoutes extends RouteBuilder {
                 .setBody(method("craneCommand", "password"))
                 .to("direct:exec-crane")
                 .bean("craneOutput", "loggedIn");
+
+        from("timer:crane-version?delay=0&period=300000").routeId("crane-version")
+                .setHeader(ExecBinding.EXEC_COMMAND_ARGS, constant(List.of("version")))
+                .setBody(constant(null))
+                .doTry()
+                    .to("direct:exec-crane")
+                    .bean("crane", "update")
+                .doCatch(Exception.class)
+                    .bean("crane", "failed(${exception})")
+                .end();
 
         from("direct:exec-crane").routeId("exec-crane")
                 .setHeader(ExecBinding.EXEC_COMMAND_WORKING_DIR, constant(workingDir.toString()))

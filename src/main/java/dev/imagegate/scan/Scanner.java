@@ -17,15 +17,12 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scan results for images, reused until they expire. Concurrent requests for the same uncached image share
@@ -51,7 +48,7 @@ public class Scanner {
         this.tags = tags;
         this.properties = properties;
         this.meters = meters;
-        this.scanSlots = scanSlots(properties);
+        this.scanSlots = ProcessSlots.of("trivy-scan", properties.maxConcurrent(), properties.queueSize());
         this.results = Caffeine.newBuilder()
                 .maximumSize(cache.maxSize())
                 .expireAfter(expiry(cache))
@@ -160,16 +157,5 @@ public class Scanner {
     private static Expiry<String, ScanOutcome> expiry(CacheProperties cache) {
         return Expiry.writing((String key, ScanOutcome outcome) ->
                 outcome instanceof ScanOutcome.Scanned ? cache.ttl() : cache.errorTtl());
-    }
-
-    private static ThreadPoolExecutor scanSlots(ScanProperties properties) {
-        AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(properties.maxConcurrent(), properties.maxConcurrent(),
-                0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(Math.max(1, properties.queueSize())),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "trivy-scan-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
     }
 }

@@ -21,14 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Which digest a tag points to now, as its registry says ({@code crane digest}, a manifest HEAD), trusted for
@@ -60,7 +57,7 @@ public class TagResolver {
         this.command = command;
         this.cache = cache;
         this.meters = meters;
-        this.lookups = lookups(properties);
+        this.lookups = ProcessSlots.of("tag-lookup", properties.maxConcurrent(), properties.queueSize());
         this.tags = Caffeine.newBuilder()
                 .maximumSize(cache.maxSize())
                 .expireAfter(expiry())
@@ -212,16 +209,5 @@ public class TagResolver {
     @PreDestroy
     void stop() {
         lookups.shutdownNow();
-    }
-
-    private static ThreadPoolExecutor lookups(CraneProperties properties) {
-        AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(properties.maxConcurrent(), properties.maxConcurrent(),
-                0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(Math.max(1, properties.queueSize())),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "tag-lookup-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
     }
 }

@@ -3,18 +3,13 @@ package dev.imagegate.scan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,43 +26,26 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * After trivy's vulnerability DB is updated, cached results scanned with the older DB are scanned again in
- * the background, one at a time, and only while no review's scan needs the (single) trivy slot.
+ * the background, one at a time, and only while no review's scan needs the (single) trivy slot. An
+ * application of its own: its DB updates would rescan the other tests' images.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=20s",
+@TestPropertySource(properties = {
         "imagegate.scan.max-concurrent=1",
-        "imagegate.trivy.environment.TRIVY_DOUBLE_SLOW=10",
-        "management.server.port=0"})
-class StaleRescanHttpTest {
+        "imagegate.trivy.environment.TRIVY_DOUBLE_SLOW=10"})
+class StaleRescanHttpTest extends RegistryDoubleHttpTest {
 
-    static final TrivyDouble trivy = new TrivyDouble();
     static final Path database = databaseBuiltAt(Instant.now().minus(Duration.ofHours(5)));
 
     @DynamicPropertySource
-    static void doubles(DynamicPropertyRegistry registry) {
-        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_LOG", trivy::logFile);
+    static void database(DynamicPropertyRegistry registry) {
         registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_DB", database::toString);
     }
-
-    @LocalServerPort
-    int port;
-
-    @LocalManagementPort
-    int managementPort;
 
     @Autowired
     ProducerTemplate camel;
 
-    ReviewClient client;
-    ReviewClient management;
-
     @BeforeEach
-    void connect() {
-        client = new ReviewClient(port);
-        management = new ReviewClient(managementPort);
+    void knowTheDatabase() {
         camel.sendBody("direct:trivy-version", (Object) null);
     }
 
@@ -80,8 +58,7 @@ class StaleRescanHttpTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(entry(image).get("dbUpdatedAt").asText()).isEqualTo(updated.toString()));
         assertThat(trivy.runsOf(image)).hasSize(2);
-        assertThat(management.send(management.request("/actuator/prometheus").GET().build()).body())
-                .containsPattern("(?m)^imagegate_stale_rescans_total [1-9]");
+        assertThat(metrics()).containsPattern("(?m)^imagegate_stale_rescans_total [1-9]");
     }
 
     @Test

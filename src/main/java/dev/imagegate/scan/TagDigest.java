@@ -17,8 +17,8 @@ sealed interface TagDigest {
         }
     }
 
-    /** The registry could not be asked ({@code failure}); the digest it confirmed last, still within the grace. */
-    record Remembered(String digest, Instant confirmedAt, String failure) implements TagDigest {
+    /** The registry could not be asked; the digest it confirmed last, still within the grace. */
+    record Remembered(String digest, Instant confirmedAt) implements TagDigest {
         @Override
         public Optional<String> usable() {
             return Optional.of(digest);

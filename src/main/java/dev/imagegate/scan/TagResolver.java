@@ -112,7 +112,7 @@ public class TagResolver {
         try {
             return CompletableFuture.supplyAsync(() -> resolve(tag), lookups);
         } catch (RejectedExecutionException e) {
-            return remembered(tag, "too many registry lookups waiting").map(CompletableFuture::completedFuture)
+            return remembered(tag).map(CompletableFuture::completedFuture)
                     .orElseGet(() -> CompletableFuture.failedFuture(new ScannerBusyException()));
         }
     }
@@ -129,7 +129,7 @@ public class TagResolver {
             count("confirmed");
             return now;
         } catch (UnresolvedTagException e) {
-            Optional<TagDigest> remembered = remembered(tag, e.getMessage());
+            Optional<TagDigest> remembered = remembered(tag);
             if (remembered.isPresent()) {
                 log.warn("could not look up {}: {}; using the digest last confirmed within imagegate.cache.tag-grace",
                         tag, e.getMessage());
@@ -143,12 +143,12 @@ public class TagResolver {
     }
 
     /** The digest the registry confirmed for {@code tag} within the grace, if any. */
-    private Optional<TagDigest> remembered(String tag, String failure) {
+    private Optional<TagDigest> remembered(String tag) {
         TagDigest.Confirmed last = lastConfirmed.getIfPresent(tag);
         if (last == null || !clock.instant().isBefore(last.confirmedAt().plus(cache.tagGrace()))) {
             return Optional.empty();
         }
-        return Optional.of(new TagDigest.Remembered(last.digest(), last.confirmedAt(), failure));
+        return Optional.of(new TagDigest.Remembered(last.digest(), last.confirmedAt()));
     }
 
     /**
@@ -163,8 +163,18 @@ public class TagResolver {
             if (!e.refused() || !command.hasCredentials() || !loggedIn.add(image.domain())) {
                 throw e;
             }
-            run("direct:crane-login", image.domain());
+            logIn(image.domain());
             return run("direct:resolve-tag", image);
+        }
+    }
+
+    /** Once per registry: credentials the registry refuses are not sent again with every lookup. */
+    private void logIn(String registry) {
+        try {
+            run("direct:crane-login", registry);
+        } catch (UnresolvedTagException e) {
+            loggedIn.remove(registry);
+            throw e;
         }
     }
 

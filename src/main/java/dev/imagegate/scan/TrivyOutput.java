@@ -3,13 +3,16 @@ package dev.imagegate.scan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Variable;
 import org.apache.camel.component.exec.ExecResult;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -37,13 +40,15 @@ public class TrivyOutput {
 
     private final ObjectMapper mapper;
     private final Duration timeout;
+    private final Clock clock = Clock.systemUTC();
 
     public TrivyOutput(ObjectMapper mapper, TrivyProperties properties) {
         this.mapper = mapper;
         this.timeout = properties.timeout();
     }
 
-    public ScanOutcome outcome(ExecResult result) throws IOException {
+    /** @param dbUpdatedAt the version of the vulnerability DB trivy had when it started, if known */
+    public ScanOutcome outcome(ExecResult result, @Variable("dbUpdatedAt") Instant dbUpdatedAt) throws IOException {
         String stderr = text(result.getStderr());
         int exit = result.getExitValue();
         if (exit == TrivyProcessExecutor.KILLED_ON_TIMEOUT) {
@@ -69,7 +74,8 @@ public class TrivyOutput {
             if (tree == null || !tree.isObject()) {
                 return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
             }
-            return new ScanOutcome.Scanned(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class)));
+            return new ScanOutcome.Scanned(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class), clock.instant(),
+                    dbUpdatedAt));
         } catch (JsonProcessingException e) {
             return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
         }

@@ -10,10 +10,12 @@ export GOTOOLCHAIN=local
 version=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
 dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/imagegate/kubernetes-$version}
 
+# Each binary's output is read whole: `| grep -q` would stop reading at the first match, and under pipefail
+# kubectl's SIGPIPE on its second line would count as "not built".
 built() {
-  "$dir/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $version" &&
-    "$dir/kube-controller-manager" --version 2>/dev/null | grep -qx "Kubernetes $version" &&
-    "$dir/kubectl" version --client 2>/dev/null | grep -qx "Client Version: $version"
+  [ "$("$dir/kube-apiserver" --version 2>/dev/null)" = "Kubernetes $version" ] &&
+    [ "$("$dir/kube-controller-manager" --version 2>/dev/null)" = "Kubernetes $version" ] &&
+    "$dir/kubectl" version --client 2>/dev/null | grep -x "Client Version: $version" >/dev/null
 }
 
 if ! built; then

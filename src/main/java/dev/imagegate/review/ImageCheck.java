@@ -38,7 +38,7 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
      *
      * @param parser {@link ImageReference#parse} or a memo of it
      */
-    ImageCheck validated(Function<String, ImageReference> parser) {
+    public ImageCheck validated(Function<String, ImageReference> parser) {
         try {
             ImageReference parsed = parser.apply(image);
             return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null),
@@ -53,7 +53,7 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
         return reference != null && ruled == null && scan == null;
     }
 
-    ImageCheck scanned(CompletableFuture<ImageReference> pinnedTo, CompletableFuture<ScanOutcome> started) {
+    public ImageCheck scanned(CompletableFuture<ImageReference> pinnedTo, CompletableFuture<ScanOutcome> started) {
         return new ImageCheck(image, namespace, policy, reference, ruled, pinnedTo, started);
     }
 

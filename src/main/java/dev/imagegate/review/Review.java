@@ -1,11 +1,13 @@
 package dev.imagegate.review;
 
 import dev.imagegate.policy.Policy;
+import dev.imagegate.policy.Verdict;
 
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,7 +21,7 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
         checks = Map.copyOf(checks);
     }
 
-    static Review of(ImageReview request, Policy policy, Instant received) {
+    public static Review of(ImageReview request, Policy policy, Instant received) {
         return new Review(request, policy, received, Map.of());
     }
 
@@ -34,9 +36,20 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
     }
 
     /** This review with the checks the split collected; one per image, the last one if an edited route sent two. */
-    Review withChecks(Collection<ImageCheck> collected) {
+    public Review withChecks(Collection<ImageCheck> collected) {
         Map<String, ImageCheck> byImage = new LinkedHashMap<>();
         collected.forEach(check -> byImage.put(check.image(), check));
         return new Review(request, policy, received, byImage);
+    }
+
+    /** Each image judged by this review's policy as its check stands now, combined into the answer. */
+    public Decision decision(Instant now) {
+        List<Verdict> verdicts = request.images().stream().map(this::verdictOf).toList();
+        return Decision.of(namespace(), verdicts, policy.enforcement(namespace(), request.annotations()), now);
+    }
+
+    private Verdict verdictOf(String image) {
+        ImageCheck check = checks.get(image);
+        return (check != null ? check : ImageCheck.of(image, namespace(), policy)).verdict();
     }
 }

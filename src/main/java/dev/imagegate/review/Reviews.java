@@ -12,7 +12,6 @@ import org.springframework.stereotype.Component;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -64,9 +63,8 @@ public class Reviews {
 
     public Decision decide(Review review) {
         awaitScans(review);
-        List<Verdict> verdicts = review.request().images().stream().map(image -> verdictOf(review, image)).toList();
-        Decision decision = Decision.of(review.namespace(), verdicts,
-                review.policy().enforcement(review.namespace(), review.request().annotations()), clock.instant());
+        Decision decision = review.decision(clock.instant());
+        pendingVerdicts.increment(decision.verdicts().stream().filter(v -> v.status() == Verdict.Status.PENDING).count());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
         reviewDuration.record(Duration.between(review.received(), decision.decidedAt()));
         return decision;
@@ -78,15 +76,6 @@ public class Reviews {
      */
     public ByteBuffer answer(Decision decision) throws JsonProcessingException {
         return ByteBuffer.wrap(json.writeValueAsBytes(ImageReviewResponse.of(decision)));
-    }
-
-    private Verdict verdictOf(Review review, String image) {
-        ImageCheck check = review.checks().get(image);
-        Verdict verdict = check != null ? check.verdict() : ImageCheck.of(image, review.namespace(), review.policy()).verdict();
-        if (verdict.status() == Verdict.Status.PENDING) {
-            pendingVerdicts.increment();
-        }
-        return verdict;
     }
 
     private void awaitScans(Review review) {

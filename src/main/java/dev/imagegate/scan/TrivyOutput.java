@@ -1,6 +1,5 @@
 package dev.imagegate.scan;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Variable;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Turns what the trivy process left behind (exit value, stdout, stderr) into a {@link ScanOutcome}. */
 @Component
@@ -69,15 +69,27 @@ public class TrivyOutput {
         if (new String(stdout, StandardCharsets.UTF_8).isBlank()) {
             return new ScanOutcome.ScanFailed("trivy printed no report" + (stderr.isBlank() ? "" : ": " + explain(stderr)));
         }
+        return report(stdout, dbUpdatedAt).<ScanOutcome>map(ScanOutcome.Scanned::new)
+                .orElse(new ScanOutcome.ScanFailed("trivy's output is not a JSON report"));
+    }
+
+    /**
+     * A {@code trivy image --format json} report, as trivy prints it or as a CI pipeline kept it; empty if it is
+     * none. Every report trivy writes names its {@code SchemaVersion}; JSON without one is something else.
+     */
+    public Optional<ScanReport> report(byte[] json) {
+        return report(json, null);
+    }
+
+    private Optional<ScanReport> report(byte[] json, Instant dbUpdatedAt) {
         try {
-            JsonNode tree = mapper.readTree(stdout);
-            if (tree == null || !tree.isObject()) {
-                return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+            JsonNode tree = mapper.readTree(json);
+            if (tree == null || !tree.isObject() || !tree.has("SchemaVersion")) {
+                return Optional.empty();
             }
-            return new ScanOutcome.Scanned(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class), clock.instant(),
-                    dbUpdatedAt));
-        } catch (JsonProcessingException e) {
-            return new ScanOutcome.ScanFailed("trivy's output is not a JSON report");
+            return Optional.of(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class), clock.instant(), dbUpdatedAt));
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -23,7 +23,10 @@ import java.util.List;
 @Configuration(proxyBeanMethods = false)
 public class ReviewServerConfiguration {
 
-    /** Room above the in-flight bound for worker threads still returning to the pool as their permit is released. */
+    /**
+     * Room above the in-flight bound for reviews still on a worker thread after their client went away: the
+     * permit comes back when the connection closes, the thread when the review is decided.
+     */
     static final int WORKER_HEADROOM = 8;
 
     @Bean(destroyMethod = "close")

@@ -146,7 +146,7 @@ class HttpSinkFailuresHttpTest {
     }
 
     private static JsonNode alertsHealth(ReviewClient client) {
-        return ReviewClient.json(client.send(client.request("/actuator/health/alerts").GET().build()).body());
+        return ReviewClient.json(client.actuator("/actuator/health/alerts").body());
     }
 
     private void retriedThenDeadLettered(Sink sink, Failure failure, CapturedOutput output) {

@@ -90,9 +90,9 @@ class UnreachableSinksHttpTest {
                 "alert to slack failed after retries (UnknownHostException): [ImageGate] denied in namespace nobody-0",
                 "alert to email failed after retries (MessagingException): [ImageGate] denied in namespace nobody-0");
         assertThat(smtp.connections()).as("SMTP connections: one per attempt").isGreaterThanOrEqualTo(5 * 3);
-        String health = client.send(client.request("/actuator/health").GET().build()).body();
+        String health = client.actuator("/actuator/health").body();
         assertThat(ReviewClient.json(health).at("/status").asText()).isEqualTo("UP");
         assertThat(ReviewClient.json(health).at("/components/alerts/status").asText()).isEqualTo("UNKNOWN");
-        assertThat(client.send(client.request("/actuator/health/readiness").GET().build()).statusCode()).isEqualTo(200);
+        assertThat(client.actuator("/actuator/health/readiness").statusCode()).isEqualTo(200);
     }
 }

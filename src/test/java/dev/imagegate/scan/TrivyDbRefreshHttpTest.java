@@ -66,7 +66,7 @@ class TrivyDbRefreshHttpTest {
         assertThat(attempts.get(1).subtract(attempts.get(0))).isGreaterThanOrEqualTo(FIRST_RETRY_SECONDS);
         assertThat(attempts.get(2).subtract(attempts.get(1))).isGreaterThanOrEqualTo(FIRST_RETRY_SECONDS.multiply(BigDecimal.valueOf(2)));
         assertThat(health(client, "/actuator/health/trivy")).contains("\"status\":\"UNKNOWN\"");
-        assertThat(client.send(client.request("/actuator/health/readiness").GET().build()).statusCode()).isEqualTo(200);
+        assertThat(client.actuator("/actuator/health/readiness").statusCode()).isEqualTo(200);
         assertThat(client.review("registry.test/dbdown/clean:1").get("allowed").asBoolean()).isTrue();
         assertThat(client.review("registry.test/dbdown/vulnerable:1").get("allowed").asBoolean()).isFalse();
 
@@ -80,7 +80,7 @@ class TrivyDbRefreshHttpTest {
     }
 
     private static String health(ReviewClient client, String path) {
-        return client.send(client.request(path).GET().build()).body();
+        return client.actuator(path).body();
     }
 
     private static Path dbDown() {

@@ -81,6 +81,7 @@ class TrivyOutputTest {
                 arguments(137, "{\"SchemaVersion\": 2, \"Resu", "", "trivy was killed by signal 9 (out of memory?)"),
                 arguments(143, "", "", "trivy was killed by signal 15"),
                 arguments(0, "{\"SchemaVersion\": 2, \"Resu", "", "trivy's output is not a JSON report"),
+                arguments(0, "{\"Results\":[]}", "", "trivy's output is not a JSON report"),
                 arguments(TrivyProcessExecutor.KILLED_ON_TIMEOUT, "{", "", "trivy did not finish within 300s and was stopped"),
                 arguments(TrivyProcessExecutor.REPORT_TOO_LARGE, "{", "", "trivy's report is larger than imagegate.trivy.max-report-size"));
     }

@@ -4,6 +4,8 @@ import dev.imagegate.server.ReviewServer;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
+import org.springframework.core.env.PropertySource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,12 +41,19 @@ public final class TestEnvironment implements ApplicationContextInitializer<Gene
         return ROUTES;
     }
 
+    /**
+     * These settings go just above the application's own files, so that a test's {@code @TestPropertySource} and
+     * {@code @DynamicPropertySource} still override them.
+     */
     @Override
     public void initialize(GenericApplicationContext context) {
-        context.getEnvironment().getPropertySources().addLast(new MapPropertySource("imagegate-test-environment", Map.of(
+        MutablePropertySources sources = context.getEnvironment().getPropertySources();
+        MapPropertySource environment = new MapPropertySource("imagegate-test-environment", Map.of(
                 "imagegate.trivy.environment.TRIVY_DOUBLE_LOG", TRIVY.logFile(),
                 "imagegate.policy.file", POLICY.toString(),
-                "imagegate.routes-dir", ROUTES.directory().toString())));
+                "imagegate.routes-dir", ROUTES.directory().toString()));
+        sources.stream().map(PropertySource::getName).filter(name -> name.startsWith("Config resource")).findFirst()
+                .ifPresentOrElse(applicationFiles -> sources.addBefore(applicationFiles, environment), () -> sources.addLast(environment));
         // The ports are looked up per request: the servers have them only once they have started.
         context.registerBean(ReviewClient.class, () -> new ReviewClient(() -> context.getBean(ReviewServer.class).getPort(),
                 () -> context.getEnvironment().getRequiredProperty("local.server.port", Integer.class)));

@@ -1,0 +1,22 @@
+package dev.imagegate.check;
+
+import dev.imagegate.policy.PolicyProperties;
+import dev.imagegate.scan.TrivyCommand;
+import dev.imagegate.scan.TrivyOutput;
+import dev.imagegate.scan.TrivyProcessExecutor;
+import dev.imagegate.scan.TrivyProperties;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The part of ImageGate that {@code check} needs: trivy run and read as the webhook runs and reads it, bound
+ * from the same {@code imagegate.*} properties; no HTTP server, no routes, no timers. Not a {@code @Configuration}
+ * on purpose: the webhook's component scan must not pick it up; {@code check} hands it to Spring as its source.
+ */
+@EnableConfigurationProperties({TrivyProperties.class, PolicyProperties.class})
+@ImportAutoConfiguration(JacksonAutoConfiguration.class)
+@Import({TrivyCommand.class, TrivyProcessExecutor.class, TrivyOutput.class})
+class CheckConfiguration {
+}

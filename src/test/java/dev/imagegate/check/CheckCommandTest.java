@@ -1,0 +1,171 @@
+package dev.imagegate.check;
+
+import dev.imagegate.support.TrivyDouble;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/** {@code imagegate check} as a CI pipeline calls it: exit code, the lines on stdout, one line of error on stderr. */
+class CheckCommandTest {
+
+    private static final String TRIVY_DOUBLE = "--imagegate.trivy.command=" + TrivyDouble.COMMAND;
+    private static final String NO_TRIVY = "--imagegate.trivy.command=/nonexistent/trivy";
+    private static final String VULNERABLE = "registry.test/check/vulnerable:1";
+    private static final String CLEAN = "registry.test/check/clean:1";
+
+    @TempDir
+    static Path files;
+    private static Path policy;
+    private static Path vulnerableReport;
+    private static Path cleanReport;
+
+    @BeforeAll
+    static void writeFiles() throws IOException {
+        policy = Files.writeString(files.resolve("policy.yaml"), """
+                images:
+                  allow: ["registry.test/check/allowed/*"]
+                namespaces:
+                  exempt: [kube-system]
+                  overrides:
+                    legacy: {mode: audit}
+                breakGlass:
+                  namespaces: [staging]
+                """);
+        vulnerableReport = report("vulnerable");
+        cleanReport = report("clean");
+    }
+
+    static Stream<Arguments> pods() {
+        return Stream.of(
+                arguments("a vulnerable report is denied", List.of("--trivy-report", vulnerableReport.toString(), VULNERABLE),
+                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH"),
+                arguments("a clean report is admitted", List.of("--trivy-report=" + cleanReport, CLEAN),
+                        CheckCommand.ADMITTED, CLEAN + ": allowed: no vulnerabilities at or above HIGH"),
+                arguments("trivy runs as the webhook runs it", List.of(TRIVY_DOUBLE, VULNERABLE, CLEAN),
+                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL"),
+                arguments("a failed scan is denied", List.of(TRIVY_DOUBLE, "registry.test/check/missing:1"),
+                        CheckCommand.DENIED, "registry.test/check/missing:1: denied: scan failed: trivy failed (exit 1): unable to find the specified image"),
+                arguments("an allow rule decides without trivy", List.of(NO_TRIVY, "registry.test/check/allowed/app:1"),
+                        CheckCommand.ADMITTED, "registry.test/check/allowed/app:1: allowed: image matches allow rule"),
+                arguments("an exempt namespace", List.of(NO_TRIVY, "--namespace", "kube-system", VULNERABLE),
+                        CheckCommand.ADMITTED, VULNERABLE + ": allowed: namespace kube-system is exempt"),
+                arguments("an invalid reference is denied unscanned", List.of(NO_TRIVY, "Registry.test/UPPER:1"),
+                        CheckCommand.DENIED, "Registry.test/UPPER:1: denied: invalid image reference"),
+                arguments("an audited namespace admits and says what it would deny",
+                        List.of("--namespace", "legacy", "--trivy-report", vulnerableReport.toString(), VULNERABLE),
+                        CheckCommand.ADMITTED, "audit: would deny: " + VULNERABLE + ": denied: 2 CRITICAL"),
+                arguments("break-glass where the policy permits it",
+                        List.of("--namespace", "staging", "--annotation", "team.image-policy.k8s.io/break-glass=INC-42",
+                                "--trivy-report", vulnerableReport.toString(), VULNERABLE),
+                        CheckCommand.ADMITTED, "break-glass: would deny: " + VULNERABLE),
+                arguments("break-glass elsewhere is ignored",
+                        List.of("--annotation", "team.image-policy.k8s.io/break-glass=INC-42",
+                                "--trivy-report", vulnerableReport.toString(), VULNERABLE),
+                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pods")
+    void judgesAsTheWebhookWould(String name, List<String> args, int exit, String line) {
+        Run run = check(withPolicy(args));
+
+        assertThat(run.exit()).as(run.toString()).isEqualTo(exit);
+        assertThat(run.stdout().lines()).as(run.toString()).anyMatch(l -> l.startsWith(line));
+        assertThat(run.stderr()).isEmpty();
+    }
+
+    static Stream<Arguments> mistakes() {
+        Path missing = files.resolve("nowhere.yaml");
+        return Stream.of(
+                arguments(List.of("--verbose", CLEAN), "unknown option --verbose"),
+                arguments(List.of(), "no image given"),
+                arguments(List.of("--namespace"), "--namespace needs a value"),
+                arguments(List.of("--output", "xml", CLEAN), "--output is text or json, not \"xml\""),
+                arguments(List.of("--annotation", "novalue", CLEAN), "--annotation takes KEY=VALUE"),
+                arguments(List.of("--policy", missing.toString(), CLEAN), "policy file " + missing + " does not exist"),
+                arguments(List.of("--policy", write("broken.yaml", "defaults:\n  severity: SEVERE\n").toString(), CLEAN),
+                        "at line 2, column 13, field defaults.severity: \"SEVERE\" is not a valid value"),
+                arguments(List.of("--trivy-report", missing.toString(), CLEAN), "trivy report " + missing + " cannot be read"),
+                arguments(List.of("--trivy-report", write("truncated.json", "{\"SchemaVersion\":2,\"Results\":[").toString(), CLEAN),
+                        "is not a trivy JSON report"),
+                arguments(List.of("--trivy-report", cleanReport.toString(), CLEAN, VULNERABLE),
+                        "--trivy-report is the report of one image"),
+                arguments(List.of("--imagegate.trivy.timeout=soon", CLEAN), "invalid configuration"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("mistakes")
+    void usageAndInputErrorsExitTwoWithOneLine(List<String> args, String message) {
+        Run run = check(args);
+
+        assertThat(run.exit()).as(run.toString()).isEqualTo(CheckCommand.USAGE_ERROR);
+        assertThat(run.stdout()).isEmpty();
+        assertThat(run.stderr().lines().findFirst()).get().asString().startsWith("imagegate check: ").contains(message);
+    }
+
+    @Test
+    void withoutAPolicyFileTheBuiltInRuleAppliesAndSaysSo() {
+        Run run = check(List.of("--imagegate.policy.file=" + files.resolve("absent.yaml"), "--trivy-report",
+                vulnerableReport.toString(), VULNERABLE));
+
+        assertThat(run.exit()).isEqualTo(CheckCommand.DENIED);
+        assertThat(run.stderr()).contains("no policy file at").contains("the built-in rule applies");
+    }
+
+    @Test
+    void jsonIsTheStatusTheWebhookAnswers() {
+        Run run = check(withPolicy(List.of("--output", "json", "--trivy-report", vulnerableReport.toString(), VULNERABLE)));
+
+        assertThat(run.exit()).isEqualTo(CheckCommand.DENIED);
+        assertThat(run.stdout()).startsWith("{\"allowed\":false,\"reason\":\"" + VULNERABLE + ": denied: 2 CRITICAL")
+                .contains("\"auditAnnotations\":{\"decision\":\"denied\",\"images-reviewed\":\"1\"")
+                .contains("\"images\":[{\"image\":\"" + VULNERABLE + "\",\"allowed\":false,\"verdict\":\"VULNERABLE\"");
+    }
+
+    private static List<String> withPolicy(List<String> args) {
+        List<String> all = new ArrayList<>(List.of("--policy", policy.toString()));
+        all.addAll(args);
+        return all;
+    }
+
+    private static Path report(String name) throws IOException {
+        String report = Files.readString(Path.of("src/test/trivy/reports", name + ".json"))
+                .replace("@REPO@", "registry.test/check/" + name).replace("@IMAGE@", "registry.test/check/" + name + ":1");
+        return Files.writeString(files.resolve(name + ".json"), report);
+    }
+
+    private static Path write(String name, String content) {
+        try {
+            return Files.writeString(files.resolve(name), content);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Run check(List<String> args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = CheckCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    record Run(int exit, String stdout, String stderr) {
+    }
+}

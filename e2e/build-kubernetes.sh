@@ -20,7 +20,7 @@ built() {
 
 if ! built; then
   echo "building kube-apiserver, kube-controller-manager and kubectl $version into $dir" \
-    "(about 20 min on 2 cores the first time; Go's build cache makes a rebuild quick)" >&2
+    "(the first build takes about 20 CPU-minutes; Go's build cache makes a rebuild quick)" >&2
   minor=${version#v*.}; minor=${minor%%.*}
   stamp=""
   for package in k8s.io/client-go/pkg/version k8s.io/component-base/version; do

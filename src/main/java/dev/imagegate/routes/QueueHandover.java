@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Hands the seda queues of routes being replaced from the old routes to the new ones, so a message sent in
@@ -23,12 +24,14 @@ import java.util.Objects;
  * which removing a file's routes does: the review route's copy to {@code seda:decisions} then fails with "No
  * queue available" and the decision never gets its audit line. An extra reference held here keeps each queue.
  * And a seda consumer stops gracefully only once its queue has been empty for a whole poll, which never happens
- * while reviews keep coming, so Camel would stop it by force, possibly halfway through a message: the old
- * consumers are suspended first (they finish the message in hand and take no other), so forcing them is safe.
+ * while reviews keep coming, so Camel would stop it by force after its shutdown timeout, possibly halfway through
+ * a message: the old consumers are suspended first (they finish the message in hand and take no other), then
+ * stopped at once.
  */
 final class QueueHandover implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(QueueHandover.class);
+    private static final Duration STOP_AT_ONCE = Duration.ofMillis(100);
 
     private final List<SedaEndpoint> holders;
 
@@ -53,7 +56,21 @@ final class QueueHandover implements AutoCloseable {
                 .filter(route -> route.getConsumer() instanceof SedaConsumer).toList();
         consumers.forEach(route -> ServiceHelper.suspendService(route.getConsumer()));
         awaitInFlight(camel, consumers, inFlightLimit);
+        consumers.forEach(route -> stopAtOnce(camel, route));
         return new QueueHandover(holders);
+    }
+
+    /**
+     * Camel would wait for the queue to empty before stopping its consumer, which a suspended consumer never
+     * does: the queue fills meanwhile (seda:decisions drops what does not fit). It has nothing in hand and its
+     * queue is kept, so there is nothing to wait for.
+     */
+    private static void stopAtOnce(CamelContext camel, Route route) {
+        try {
+            camel.getRouteController().stopRoute(route.getRouteId(), STOP_AT_ONCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("could not stop route {} before replacing it: {}", route.getRouteId(), e.getMessage());
+        }
     }
 
     private static SedaEndpoint holder(SedaComponent seda, String key) {

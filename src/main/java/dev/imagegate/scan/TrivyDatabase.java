@@ -69,9 +69,10 @@ public class TrivyDatabase {
         }
     }
 
-    /** How often the refresh timer looks whether a download is due: the first retry's delay. */
+    /** How often the refresh timer looks whether a download is due: the first retry's delay (a second at least). */
     static Duration refreshTick(Duration period) {
-        return period.dividedBy(FIRST_RETRY_DIVISOR);
+        Duration tick = period.dividedBy(FIRST_RETRY_DIVISOR);
+        return tick.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : tick;
     }
 
     public boolean refreshDue() {
@@ -89,7 +90,7 @@ public class TrivyDatabase {
             return;
         }
         meters.counter("imagegate.trivy.db.refreshes", "result", "failure").increment();
-        Duration retry = refreshTick(refreshPeriod).multipliedBy(1L << Math.min(failedRefreshes, 30));
+        Duration retry = refreshTick(refreshPeriod).multipliedBy(1L << Math.min(failedRefreshes, 20));
         retry = retry.compareTo(refreshPeriod) > 0 ? refreshPeriod : retry;
         failedRefreshes++;
         nextRefresh = clock.instant().plus(retry);

@@ -15,6 +15,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns what the trivy process left behind (exit value, stdout, stderr) into a {@link ScanOutcome}. */
 @Component
@@ -24,19 +26,33 @@ public class TrivyOutput {
     /** A process ended by a signal exits with 128 + the signal's number. */
     private static final int KILLED_BY_SIGNAL = 128;
 
-    /** Stable substrings of trivy's errors, and what a developer should read for each. */
+    /**
+     * Stable substrings of trivy's errors, and what a developer should read for each, first match wins. trivy wraps
+     * every registry failure in "unable to find the specified image", so the causes come first: a registry that is
+     * down must not read as an image that does not exist.
+     */
     private static final List<Map.Entry<String, String>> KNOWN_ERRORS = List.of(
+            Map.entry("--skip-db-update cannot be specified on the first run",
+                    "vulnerability DB is missing (--skip-db-update cannot be specified on the first run)"),
+            Map.entry("TOOMANYREQUESTS", "rate limited (TOOMANYREQUESTS)"),
+            Map.entry("failed to download vulnerability DB", "failed to download vulnerability DB"),
+            Map.entry("connection refused", "connection refused"),
+            Map.entry("no such host", "host not found (no such host)"),
+            Map.entry("x509:", "TLS certificate not trusted (x509)"),
+            Map.entry("i/o timeout", "no answer in time (i/o timeout)"),
+            Map.entry("context deadline exceeded", "trivy timed out (context deadline exceeded)"),
+            Map.entry("UNAUTHORIZED", "registry refused the scanner's credentials (UNAUTHORIZED)"),
+            Map.entry("DENIED", "registry denied the scanner access (DENIED)"),
             Map.entry("unable to find the specified image", "unable to find the specified image"),
             Map.entry("MANIFEST_UNKNOWN", "unable to find the specified image (MANIFEST_UNKNOWN)"),
             Map.entry("NAME_UNKNOWN", "unable to find the specified image (NAME_UNKNOWN)"),
-            Map.entry("UNAUTHORIZED", "registry refused the scanner's credentials (UNAUTHORIZED)"),
-            Map.entry("DENIED", "registry denied the scanner access (DENIED)"),
-            Map.entry("--skip-db-update cannot be specified on the first run",
-                    "vulnerability DB is missing (--skip-db-update cannot be specified on the first run)"),
-            Map.entry("TOOMANYREQUESTS", "failed to download vulnerability DB (TOOMANYREQUESTS)"),
-            Map.entry("failed to download vulnerability DB", "failed to download vulnerability DB"),
-            Map.entry("cache may be in use by another process", "trivy cache may be in use by another process"),
-            Map.entry("context deadline exceeded", "trivy timed out (context deadline exceeded)"));
+            Map.entry("cache may be in use by another process", "trivy cache may be in use by another process"));
+    /** Network failures, naming the peer (a registry, the Trivy server): checked before {@link #KNOWN_ERRORS}. */
+    private static final List<Map.Entry<Pattern, String>> PEER_ERRORS = List.of(
+            Map.entry(Pattern.compile("unexpected status code (\\d{3}[A-Za-z ]*)"), "registry answered %s"),
+            Map.entry(Pattern.compile("dial tcp (\\S+): connect: connection refused"), "%s refused the connection"),
+            Map.entry(Pattern.compile("dial tcp (\\S+): i/o timeout"), "%s did not answer in time (i/o timeout)"),
+            Map.entry(Pattern.compile("lookup (\\S+?)(?: on \\S+)?: no such host"), "%s not found (no such host)"));
 
     private final ObjectMapper mapper;
     private final Duration timeout;
@@ -99,6 +115,12 @@ public class TrivyOutput {
 
     /** The part of trivy's stderr a developer can act on, on one line. */
     static String explain(String stderr) {
+        for (Map.Entry<Pattern, String> peer : PEER_ERRORS) {
+            Matcher failure = peer.getKey().matcher(stderr);
+            if (failure.find()) {
+                return peer.getValue().formatted(failure.group(1).trim());
+            }
+        }
         for (Map.Entry<String, String> known : KNOWN_ERRORS) {
             if (stderr.contains(known.getKey())) {
                 return known.getValue();

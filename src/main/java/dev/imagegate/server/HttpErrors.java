@@ -15,6 +15,7 @@ import java.util.List;
 final class HttpErrors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final long CLOSE_GRACE_MILLIS = 1_000;
     private static final List<Integer> ROUTER_STATUSES = List.of(400, 404, 405, 406, 408, 413, 415, 500, 503);
 
     private HttpErrors() {
@@ -25,14 +26,15 @@ final class HttpErrors {
     }
 
     /**
-     * Sends this answer, then closes the connection: for clients whose body is not worth reading to the end
-     * (Vert.x would otherwise keep reading it, to reuse the connection).
+     * Sends this answer and ends the connection: for clients whose body is not worth reading to the end. Vert.x
+     * closes it once the rest of the body has come; a client still sending after {@link #CLOSE_GRACE_MILLIS} is cut
+     * off. Closing at once could reset the connection before the client has read the answer.
      */
     static void sendAndClose(RoutingContext request, int status, String error) {
         request.response().putHeader(HttpHeaders.CONNECTION, "close");
         Future<Void> sent = answer(request, status, error);
         if (sent != null) {
-            sent.onComplete(done -> request.request().connection().close());
+            sent.onComplete(done -> request.vertx().setTimer(CLOSE_GRACE_MILLIS, expired -> request.request().connection().close()));
         }
     }
 

@@ -51,7 +51,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Debian's etcd, and the Kubernetes binaries, built when missing (about 20 minutes on 2 cores the first
+     * Debian's etcd, and the Kubernetes binaries, built when missing (about 20 CPU-minutes the first
      * time; {@code .ci/run} builds them beforehand). Skips, with a notice, only when etcd is not installed.
      */
     static Binaries binaries(EndToEnd.Tools tools) {
@@ -63,7 +63,7 @@ final class ControlPlane implements AutoCloseable {
             Assumptions.abort(message);
         }
         Path log = EndToEnd.WORK.resolve("build-kubernetes.log");
-        System.err.println("ControlPlaneEndToEndIT: e2e/build-kubernetes.sh (a first build takes 10 to 20 minutes on 2 cores; log: "
+        System.err.println("ControlPlaneEndToEndIT: e2e/build-kubernetes.sh (a first build takes about 20 CPU-minutes; log: "
                 + log + ")");
         try {
             Files.createDirectories(EndToEnd.WORK);

@@ -279,21 +279,23 @@ class ControlPlaneEndToEndIT {
     @Test
     @Order(6)
     void theShippedManifestsAreAcceptedByThisApiServer() throws Exception {
-        // README, "Deploying to a cluster", step 2, with every manifest of deploy/kubernetes as a server-side dry run
+        // README, "Deploying to a cluster", step 2, with each Kustomize variant as a server-side dry run
         Path certs = work.resolve("certs");
-        kubectl.ok("apply", "-f", "deploy/kubernetes/namespace.yaml");
+        kubectl.ok("apply", "-f", "deploy/kubernetes/base/namespace.yaml");
         kubectl.ok("-n", "imagegate", "create", "secret", "generic", "imagegate-tls",
                 "--from-file=tls.crt=" + certs.resolve("server.crt"), "--from-file=tls.key=" + certs.resolve("server.key"),
                 "--from-file=ca.crt=" + certs.resolve("ca.crt"));
         kubectl.ok("-n", "imagegate", "create", "secret", "generic", "trivy-server-token", "--from-literal=token=e2e");
-        kubectl.ok("-n", "imagegate", "create", "configmap", "imagegate-routes", "--from-file=routes/");
-        kubectl.ok("-n", "imagegate", "create", "configmap", "imagegate-policy", "--from-file=config/policy.yaml");
 
-        Kubectl.Result dryRun = kubectl.run("apply", "--dry-run=server", "-f", "deploy/kubernetes/", "-o", "name");
+        // deploy/kubernetes/monitoring is left out: it needs the Prometheus Operator's CRDs.
+        for (String variant : List.of("deploy/kubernetes", "deploy/kubernetes/client-server",
+                "deploy/kubernetes/client-server-redis")) {
+            Kubectl.Result dryRun = kubectl.run("apply", "--dry-run=server", "-k", variant, "-o", "name");
 
-        assertThat(dryRun.exit()).as(dryRun.transcript()).isZero();
-        assertThat(dryRun.err()).as("no warnings").isEmpty();
-        assertThat(new TreeSet<>(dryRun.out().lines().toList())).isEqualTo(shippedObjects());
+            assertThat(dryRun.exit()).as(dryRun.transcript()).isZero();
+            assertThat(dryRun.err()).as(variant + ": no warnings").isEmpty();
+            assertThat(new TreeSet<>(dryRun.out().lines().toList())).as(variant).isEqualTo(shippedObjects(variant));
+        }
     }
 
     // issue 12, case 5: last, as it stops ImageGate
@@ -368,22 +370,16 @@ class ControlPlaneEndToEndIT {
         return kubectl.ok("get", "pods", "--namespace=" + namespace, "-o", "name").lines().toList();
     }
 
-    /** What {@code kubectl apply -o name} prints for each object in deploy/kubernetes: kind.group/name. */
-    static Set<String> shippedObjects() throws IOException {
+    /** What {@code kubectl apply -o name} prints for each object a Kustomize variant renders: kind.group/name. */
+    Set<String> shippedObjects(String variant) throws IOException {
         Set<String> objects = new TreeSet<>();
-        List<Path> manifests;
-        try (Stream<Path> files = Files.list(EndToEnd.PROJECT.resolve("deploy/kubernetes"))) {
-            manifests = files.filter(file -> file.toString().endsWith(".yaml")).toList();
-        }
         YAMLMapper yaml = new YAMLMapper();
-        for (Path manifest : manifests) {
-            for (JsonNode object : yaml.readerFor(JsonNode.class).<JsonNode>readValues(manifest.toFile()).readAll()) {
-                String apiVersion = object.get("apiVersion").asText();
-                String group = apiVersion.contains("/") ? "." + apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-                objects.add(object.get("kind").asText().toLowerCase() + group + "/" + object.at("/metadata/name").asText());
-            }
+        for (JsonNode object : yaml.readerFor(JsonNode.class).<JsonNode>readValues(kubectl.ok("kustomize", variant)).readAll()) {
+            String apiVersion = object.get("apiVersion").asText();
+            String group = apiVersion.contains("/") ? "." + apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+            objects.add(object.get("kind").asText().toLowerCase() + group + "/" + object.at("/metadata/name").asText());
         }
-        assertThat(objects).as("objects in deploy/kubernetes").hasSizeGreaterThan(5);
+        assertThat(objects).as("objects of " + variant).hasSizeGreaterThan(5);
         return objects;
     }
 

@@ -98,6 +98,19 @@ final class EndToEnd {
         return Files.createDirectories(dir);
     }
 
+    /** Stops each peer that was started, reporting a failure without giving up on the others. */
+    static void closeAll(AutoCloseable... peers) {
+        for (AutoCloseable peer : peers) {
+            try {
+                if (peer != null) {
+                    peer.close();
+                }
+            } catch (Exception e) {
+                System.err.println("stopping " + peer + ": " + e);
+            }
+        }
+    }
+
     /** Runs a command to completion and returns its standard output; a failure quotes what it printed. */
     static String run(Path directory, List<String> command) {
         return run(directory, command, "");

@@ -54,7 +54,7 @@ final class ImageGateProcess implements AutoCloseable {
         ServerProcess process = ServerProcess.start(name, command, environment, workDir);
         try {
             process.awaitHttp(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"), 200,
-                    Duration.ofSeconds(120));
+                    Duration.ofSeconds(240));
         } catch (RuntimeException | InterruptedException e) {
             process.close();
             throw e;

@@ -62,6 +62,19 @@ class TrivyOutputTest {
         assertThat(report.findings()).containsExactly(new Finding("CVE-1", Severity.UNKNOWN, null, null, null, null));
     }
 
+    /** What trivy v0.74.0 prints when the registry refuses connections (captured from a real run). */
+    static final String REGISTRY_DOWN = "2026-11-28T10:28:00Z\tFATAL\tFatal error\trun error: image scan error: scan error: unable to"
+            + " initialize a scan service: unable to initialize artifact: unable to initialize container image: unable to find"
+            + " the specified image \"127.0.0.1:1/e2e/refused:1\" in [\"remote\"]: 1 error occurred:\n\t* remote error: Get"
+            + " \"https://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused; Get \"http://127.0.0.1:1/v2/\":"
+            + " dial tcp 127.0.0.1:1: connect: connection refused\n";
+    /** ... and when it answers 503. */
+    static final String REGISTRY_503 = "2026-11-28T10:28:05Z\tFATAL\tFatal error\trun error: image scan error: scan error: unable to"
+            + " initialize a scan service: unable to initialize artifact: unable to initialize container image: unable to find"
+            + " the specified image \"127.0.0.1:18555/e2e/unavailable:1\" in [\"remote\"]: 1 error occurred:\n\t* remote error: Get"
+            + " \"https://127.0.0.1:18555/v2/\": tls: first record does not look like a TLS handshake; GET"
+            + " http://127.0.0.1:18555/v2/: unexpected status code 503 Service Unavailable: x\n";
+
     static Stream<Arguments> failures() {
         String missing = "2026-11-27T10:00:00Z\tFATAL\tFatal error\timage scan error: unable to find the specified image "
                 + "\"x\" in [\"docker\" \"remote\"]: MANIFEST_UNKNOWN\n";
@@ -69,6 +82,14 @@ class TrivyOutputTest {
                 arguments(1, "", missing, "trivy failed (exit 1): unable to find the specified image"),
                 arguments(1, "", "FATAL\tFatal error\tGET https://r/v2/: UNAUTHORIZED: authentication required",
                         "trivy failed (exit 1): registry refused the scanner's credentials (UNAUTHORIZED)"),
+                arguments(1, "", REGISTRY_DOWN, "trivy failed (exit 1): 127.0.0.1:1 refused the connection"),
+                arguments(1, "", REGISTRY_503, "trivy failed (exit 1): registry answered 503 Service Unavailable"),
+                arguments(1, "", REGISTRY_DOWN.replace("Get \"https://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused; ", "")
+                        .replace("connect: connection refused", "i/o timeout"), "trivy failed (exit 1): 127.0.0.1:1 did not answer in time (i/o timeout)"),
+                arguments(1, "", "FATAL\tunable to find the specified image: Get \"https://registry.invalid/v2/\": dial tcp: lookup"
+                        + " registry.invalid on 10.0.0.2:53: no such host", "trivy failed (exit 1): registry.invalid not found (no such host)"),
+                arguments(1, "", REGISTRY_DOWN.replace("remote error: Get", "remote error: GET https://r/v2/: UNAUTHORIZED: authentication required; Get")
+                        .replace("connection refused", "reset"), "trivy failed (exit 1): registry refused the scanner's credentials (UNAUTHORIZED)"),
                 arguments(1, "", "FATAL\tinit error: --skip-db-update cannot be specified on the first run",
                         "trivy failed (exit 1): vulnerability DB is missing"),
                 arguments(2, "", "panic: runtime error\ngoroutine 1 [running]:\nmain.main()\n",

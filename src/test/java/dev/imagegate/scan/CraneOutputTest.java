@@ -44,7 +44,7 @@ class CraneOutputTest {
                         "registry lookup failed: registry denied the scanner access (DENIED)", true),
                 arguments(1, "", "Error: Get \"https://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused; "
                         + "Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused\n",
-                        "registry lookup failed: Get \"https://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused;", false),
+                        "registry lookup failed: 127.0.0.1:1 refused the connection", false),
                 arguments(BoundedProcessExecutor.KILLED_ON_TIMEOUT, "", "", "the registry did not answer within 10s", false),
                 arguments(0, "not a digest\n", "", "crane printed no digest", false),
                 arguments(0, "sha256:abc\n", "", "crane printed no digest", false));

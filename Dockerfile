@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# ImageGate: build with the Maven wrapper, run on a JRE beside a pinned trivy from the official image.
+# ImageGate: build with the Maven wrapper, run on a JRE beside a pinned trivy from the official image and a
+# pinned crane (tags' digests) built from go-containerregistry's module.
 
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
@@ -12,10 +13,14 @@ RUN ./mvnw -B -ntp package -DskipTests
 # Keep this tag in step with the Trivy server in deploy/ (client and server must match).
 FROM aquasec/trivy:0.74.0 AS trivy
 
+FROM golang:1.26 AS crane
+RUN CGO_ENABLED=0 go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+
 FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 imagegate \
     && useradd --system --uid 10001 --gid imagegate --home-dir /home/imagegate --create-home imagegate
 COPY --from=trivy /usr/local/bin/trivy /usr/local/bin/trivy
+COPY --from=crane /go/bin/crane /usr/local/bin/crane
 WORKDIR /app
 COPY --from=build /src/target/imagegate.jar /tmp/imagegate.jar
 COPY routes routes

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and prints
-# the figures BENCHMARKS.md records. Requests are sent the way kube-apiserver sends them: POST /scan?timeout=30s
+# ImageGate benchmark: starts the real jar with the project's test-double trivy (known scan delays) and
+# test-double crane (tag lookups), and prints the figures BENCHMARKS.md records. Requests are sent the way kube-apiserver sends them: POST /scan?timeout=30s
 # with Content-Type and Accept JSON, Accept-Encoding: gzip and a Go client's User-Agent.
 #
 # The cached-review throughput is measured in interleaved rounds against two baselines started beside it,
@@ -24,6 +24,7 @@ WORK=$(mktemp -d)
 JAR=${JAR:-target/imagegate.jar}
 ROUTES=${ROUTES:-routes}
 TRIVY="$PWD/src/test/trivy/trivy"
+CRANE="$PWD/src/test/crane/crane"
 JVM_OPTS=${JVM_OPTS:--Xmx256m}
 USER_AGENT="kube-apiserver/v1.33.0 (linux/amd64) kubernetes/8adc0f0"
 BASELINES=()
@@ -42,6 +43,7 @@ start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
   local t0; t0=$(date +%s.%N)
   # shellcheck disable=SC2086
   java $JVM_OPTS $RUN_JAR $PORTS --imagegate.routes-dir="$ROUTES" --imagegate.trivy.command="$TRIVY" \
+    --imagegate.crane.command="$CRANE" \
     --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
     "$@" > "$WORK/app.log" 2>&1 &
   PID=$!
@@ -72,7 +74,10 @@ wrk.headers["Accept-Encoding"] = "gzip"
 wrk.headers["User-Agent"] = "$USER_AGENT"
 LUA
 }
-runs_of() { grep -c "^start.*	$1	cwd=" "$WORK/trivy.log" || true; }
+runs_of() { # runs_of repository:tag -> trivy runs (trivy is given the digest the test-double crane gives the tag)
+  local pinned="${1%:*}@sha256:$(printf '%s' "$1" | sha256sum | cut -c1-64)"
+  grep -c "^start.*	$pinned	cwd=" "$WORK/trivy.log" || true
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { awk '{ v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v }'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

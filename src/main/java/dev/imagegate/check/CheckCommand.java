@@ -3,6 +3,7 @@ package dev.imagegate.check;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imagegate.image.ImageReference;
+import dev.imagegate.image.InvalidImageReferenceException;
 import dev.imagegate.policy.Action;
 import dev.imagegate.policy.InvalidPolicyException;
 import dev.imagegate.policy.Policy;
@@ -14,26 +15,37 @@ import dev.imagegate.review.ImageCheck;
 import dev.imagegate.review.ImageReview;
 import dev.imagegate.review.ImageReviewResponse;
 import dev.imagegate.review.Review;
+import dev.imagegate.scan.BoundedProcessExecutor;
+import dev.imagegate.scan.CraneCommand;
+import dev.imagegate.scan.CraneOutput;
+import dev.imagegate.scan.CraneProcessExecutor;
+import dev.imagegate.scan.CraneProperties;
 import dev.imagegate.scan.ScanOutcome;
 import dev.imagegate.scan.ScanReport;
 import dev.imagegate.scan.TrivyCommand;
 import dev.imagegate.scan.TrivyOutput;
 import dev.imagegate.scan.TrivyProcessExecutor;
 import dev.imagegate.scan.TrivyProperties;
+import dev.imagegate.scan.UnresolvedTagException;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.exec.ExecCommand;
+import org.apache.camel.component.exec.ExecResult;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -103,9 +115,7 @@ public final class CheckCommand {
         List<ImageCheck> checks = new ArrayList<>();
         for (ImageCheck unchecked : review) {
             ImageCheck check = unchecked.validated(ImageReference::parse);
-            checks.add(check.needsScan() ? check.scanned(CompletableFuture.completedFuture(
-                    report.<ScanOutcome>map(ScanOutcome.Scanned::new).orElseGet(() -> trivy(check.reference()))))
-                    : check);
+            checks.add(check.needsScan() ? scanned(check, report) : check);
         }
         return review.withChecks(checks).decision(clock.instant());
     }
@@ -138,19 +148,89 @@ public final class CheckCommand {
         }
     }
 
+    /**
+     * The check with the digest it stands for and that digest's scan: a kept report names the digest trivy
+     * scanned; otherwise the registry is asked and trivy scans that digest, as the webhook does.
+     */
+    private ImageCheck scanned(ImageCheck check, Optional<ScanReport> report) {
+        if (report.isPresent()) {
+            return check.scanned(CompletableFuture.completedFuture(pinnedBy(report.get(), check.reference())),
+                    CompletableFuture.completedFuture(new ScanOutcome.Scanned(report.get())));
+        }
+        try {
+            ImageReference pinned = pin(check.reference());
+            return check.scanned(CompletableFuture.completedFuture(pinned), CompletableFuture.completedFuture(trivy(pinned)));
+        } catch (UnresolvedTagException e) {
+            // As the webhook's Scanner answers a tag its registry cannot resolve: a scan failure, no digest.
+            return check.scanned(CompletableFuture.failedFuture(e),
+                    CompletableFuture.completedFuture(new ScanOutcome.ScanFailed(e.getMessage())));
+        }
+    }
+
+    /** The image at the digest trivy's report names for its repository (RepoDigests), or as written if none. */
+    private static ImageReference pinnedBy(ScanReport report, ImageReference image) {
+        if (image.isDigestPinned()) {
+            return image;
+        }
+        for (String repoDigest : report.repoDigests()) {
+            try {
+                ImageReference named = ImageReference.parse(repoDigest);
+                if (named.isDigestPinned() && named.repository().equals(image.repository())) {
+                    return image.at(named.digest());
+                }
+            } catch (InvalidImageReferenceException e) {
+                // trivy names what it resolved; an entry that is no reference names nothing to use.
+            }
+        }
+        return image;
+    }
+
+    /**
+     * The digest a tag points to now, from {@code crane digest} run as the webhook's resolve-tag route runs it.
+     * The webhook logs in to a registry only after it refuses a lookup; a one-shot check logs in first.
+     */
+    private ImageReference pin(ImageReference image) {
+        if (image.isDigestPinned()) {
+            return image;
+        }
+        CraneCommand command = context.getBean(CraneCommand.class);
+        CraneOutput output = context.getBean(CraneOutput.class);
+        try {
+            if (command.hasCredentials()) {
+                output.loggedIn(crane(command.loginArguments(image.domain()),
+                        new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
+            }
+            return image.at(output.digest(crane(command.digestArguments(image), null)));
+        } catch (IOException e) {
+            throw new UnresolvedTagException("could not run crane: " + e.getMessage(), false);
+        }
+    }
+
+    private ExecResult crane(List<String> arguments, InputStream input) throws IOException {
+        CraneProperties properties = context.getBean(CraneProperties.class);
+        return execute(context.getBean(CraneProcessExecutor.class), properties.command(), arguments,
+                properties.timeout(), input);
+    }
+
     /** trivy as the webhook's run-trivy route runs it: same arguments, environment, limits and reading of its output. */
     private ScanOutcome trivy(ImageReference image) {
         TrivyProperties properties = context.getBean(TrivyProperties.class);
         TrivyOutput output = context.getBean(TrivyOutput.class);
-        Path workingDir = null;
         try {
-            workingDir = Files.createTempDirectory("imagegate-check-");
-            ExecCommand command = new ExecCommand(properties.command(),
-                    context.getBean(TrivyCommand.class).scanArguments(image), workingDir.toString(),
-                    properties.timeout().toMillis(), Set.of(), null, null, false, LoggingLevel.OFF);
-            return output.outcome(context.getBean(TrivyProcessExecutor.class).execute(command));
+            return output.outcome(execute(context.getBean(TrivyProcessExecutor.class), properties.command(),
+                    context.getBean(TrivyCommand.class).scanArguments(image), properties.timeout(), null), null);
         } catch (Exception e) {
             return output.failure(e);
+        }
+    }
+
+    /** Runs {@code command} in a working directory of its own, removed afterwards: check leaves nothing behind. */
+    private static ExecResult execute(BoundedProcessExecutor executor, String executable, List<String> arguments,
+                                      Duration timeout, InputStream input) throws IOException {
+        Path workingDir = Files.createTempDirectory("imagegate-check-");
+        try {
+            return executor.execute(new ExecCommand(executable, arguments, workingDir.toString(), timeout.toMillis(),
+                    Set.of(), input, null, false, LoggingLevel.OFF));
         } finally {
             deleteQuietly(workingDir);
         }

@@ -1,6 +1,10 @@
 package dev.imagegate.check;
 
 import dev.imagegate.policy.PolicyProperties;
+import dev.imagegate.scan.CraneCommand;
+import dev.imagegate.scan.CraneOutput;
+import dev.imagegate.scan.CraneProcessExecutor;
+import dev.imagegate.scan.CraneProperties;
 import dev.imagegate.scan.TrivyCommand;
 import dev.imagegate.scan.TrivyOutput;
 import dev.imagegate.scan.TrivyProcessExecutor;
@@ -11,12 +15,13 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Import;
 
 /**
- * The part of ImageGate that {@code check} needs: trivy run and read as the webhook runs and reads it, bound
+ * The part of ImageGate that {@code check} needs: crane and trivy run and read as the webhook runs and reads them, bound
  * from the same {@code imagegate.*} properties; no HTTP server, no routes, no timers. Not a {@code @Configuration}
  * on purpose: the webhook's component scan must not pick it up; {@code check} hands it to Spring as its source.
  */
-@EnableConfigurationProperties({TrivyProperties.class, PolicyProperties.class})
+@EnableConfigurationProperties({TrivyProperties.class, CraneProperties.class, PolicyProperties.class})
 @ImportAutoConfiguration(JacksonAutoConfiguration.class)
-@Import({TrivyCommand.class, TrivyProcessExecutor.class, TrivyOutput.class})
+@Import({TrivyCommand.class, TrivyProcessExecutor.class, TrivyOutput.class, CraneCommand.class,
+        CraneProcessExecutor.class, CraneOutput.class})
 class CheckConfiguration {
 }

@@ -76,6 +76,11 @@ public record ImageReference(String original, String domain, String path, String
         return digest != null;
     }
 
+    /** This image's repository at {@code digest} (already checked), e.g. what a tag pointed to when it was looked up. */
+    public ImageReference at(String digest) {
+        return new ImageReference(repository() + "@" + digest, domain, path, null, digest);
+    }
+
     private static ImageReference normalise(String original, String name, String tag, String digest) {
         int slash = name.indexOf('/');
         String first = slash < 0 ? "" : name.substring(0, slash);

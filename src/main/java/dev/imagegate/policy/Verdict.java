@@ -15,9 +15,10 @@ import java.util.List;
  * @param findings the vulnerabilities that count against the image, most severe first
  * @param highest    the most severe of those findings, or null when there are none
  * @param exceptions the policy exceptions that excused findings of this image, described
+ * @param digest     the digest that was judged ({@code sha256:...}), or null when the image was not looked up
  */
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
-                      Severity highest, List<String> exceptions) {
+                      Severity highest, List<String> exceptions, String digest) {
 
     /** What decided the verdict; {@code NOT_CHECKED}: a step of an edited review route left the image out. */
     public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED }
@@ -27,7 +28,17 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
         exceptions = List.copyOf(exceptions);
     }
 
+    public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
+                   Severity highest, List<String> exceptions) {
+        this(image, status, allowed, reason, findings, highest, exceptions, null);
+    }
+
     public static Verdict of(String image, Status status, boolean allowed, String reason) {
         return new Verdict(image, status, allowed, reason, List.of(), null, List.of());
+    }
+
+    /** This verdict, about the image at {@code digest}. */
+    public Verdict at(String digest) {
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest);
     }
 }

@@ -84,6 +84,12 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
             annotations.put("denied-images", truncate(denied.stream().map(v -> shown(v.image()))
                     .collect(Collectors.joining(",")), ANNOTATION_VALUE_LIMIT));
         }
+        List<String> pinnedTags = verdicts.stream().filter(v -> v.digest() != null && !v.image().endsWith("@" + v.digest()))
+                .map(v -> shown(v.image()) + "@" + v.digest()).toList();
+        if (!pinnedTags.isEmpty()) {
+            // The tag names what the pod asked for; the digest is what was judged (and what a re-pushed tag no longer is).
+            annotations.put("image-digests", truncate(String.join(",", pinnedTags), ANNOTATION_VALUE_LIMIT));
+        }
         verdicts.stream().map(Verdict::highest).filter(Objects::nonNull).max(Severity::compareTo)
                 .ifPresent(highest -> annotations.put("highest-severity", highest.name()));
         long pending = verdicts.stream().filter(v -> v.status() == Verdict.Status.PENDING).count();

@@ -11,24 +11,26 @@ import java.util.function.Function;
 
 /**
  * One image of a review on its way through the split, as one value: the image as the pod spec wrote it, its
- * reference (parsed once), the verdict of the policy rule that decided it without a scan if one did, and its
- * scan. The namespace and policy snapshot it is judged by travel with it, so no step pairs it with anything
+ * reference (parsed once), the verdict of the policy rule that decided it without a scan if one did, the
+ * digest its reference stands for, and the scan of that digest. The namespace and policy snapshot it is judged by travel with it, so no step pairs it with anything
  * by position. Immutable: each step returns the next state.
  *
  * @param reference null until validated, and for an invalid reference
  * @param ruled     the verdict reached without a scan (invalid reference, exempt namespace, image and registry
  *                  rules), or null
- * @param scan      the scan, finished or still running, or null when none was started
+ * @param pinned    the image by digest, once its registry said (a tag) or at once (a digest): the digest that is
+ *                  judged; null when no scan was started
+ * @param scan      the scan of {@code pinned}, finished or still running, or null when none was started
  */
 public record ImageCheck(String image, String namespace, Policy policy, ImageReference reference, Verdict ruled,
-                         CompletableFuture<ScanOutcome> scan) {
+                         CompletableFuture<ImageReference> pinned, CompletableFuture<ScanOutcome> scan) {
 
     static final String SCAN_RUNNING = "scan in progress, retry shortly (the result will be cached)";
     static final String SCANNER_BUSY = "scanner is busy with other images, retry shortly";
     static final String NOT_CHECKED = "denied: not checked (a step of the review route left this image out)";
 
     static ImageCheck of(String image, String namespace, Policy policy) {
-        return new ImageCheck(image, namespace, policy, null, null, null);
+        return new ImageCheck(image, namespace, policy, null, null, null, null);
     }
 
     /**
@@ -39,9 +41,10 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
     public ImageCheck validated(Function<String, ImageReference> parser) {
         try {
             ImageReference parsed = parser.apply(image);
-            return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null), null);
+            return new ImageCheck(image, namespace, policy, parsed, policy.ruleWithoutScan(parsed, namespace).orElse(null),
+                    null, null);
         } catch (InvalidImageReferenceException e) {
-            return new ImageCheck(image, namespace, policy, null, policy.invalid(image, e.getMessage(), namespace), null);
+            return new ImageCheck(image, namespace, policy, null, policy.invalid(image, e.getMessage(), namespace), null, null);
         }
     }
 
@@ -50,8 +53,8 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
         return reference != null && ruled == null && scan == null;
     }
 
-    public ImageCheck scanned(CompletableFuture<ScanOutcome> started) {
-        return new ImageCheck(image, namespace, policy, reference, ruled, started);
+    public ImageCheck scanned(CompletableFuture<ImageReference> pinnedTo, CompletableFuture<ScanOutcome> started) {
+        return new ImageCheck(image, namespace, policy, reference, ruled, pinnedTo, started);
     }
 
     /** The verdict as things stand: by rule, by the finished scan, or pending while the scan runs. */
@@ -63,9 +66,14 @@ public record ImageCheck(String image, String namespace, Policy policy, ImageRef
             return Verdict.of(image, Verdict.Status.NOT_CHECKED, false, NOT_CHECKED);
         }
         if (scan.isDone() && !scan.isCompletedExceptionally()) {
-            return policy.judge(reference, scan.join(), namespace);
+            return policy.judge(reference, scan.join(), namespace).at(digest());
         }
-        // A scan that ended exceptionally was never started: the scanner was busy.
-        return policy.pending(image, scan.isDone() ? SCANNER_BUSY : SCAN_RUNNING, namespace);
+        // A scan that ended exceptionally was never started: the scanner (or the tag lookup) was busy.
+        return policy.pending(image, scan.isDone() ? SCANNER_BUSY : SCAN_RUNNING, namespace).at(digest());
+    }
+
+    /** The digest judged, when the image has been pinned to one by now. */
+    private String digest() {
+        return pinned != null && pinned.isDone() && !pinned.isCompletedExceptionally() ? pinned.join().digest() : null;
     }
 }

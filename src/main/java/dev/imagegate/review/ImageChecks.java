@@ -6,6 +6,8 @@ import dev.imagegate.image.ImageReference;
 import dev.imagegate.scan.Scanner;
 import org.springframework.stereotype.Component;
 
+import java.util.concurrent.CompletableFuture;
+
 /** The per-image steps of {@code routes/review.yaml}'s split: validate, then scan. */
 @Component("imageChecks")
 public class ImageChecks {
@@ -26,10 +28,15 @@ public class ImageChecks {
     }
 
     /**
-     * The image with its scan (cached, already running, or started now), not waited for: the review waits for
-     * all of its images at once, up to its deadline. Images that need no scan pass unchanged.
+     * The image with the digest it stands for and that digest's scan (cached, already running, or started
+     * now), not waited for: the review waits for all of its images at once, up to its deadline. Images that
+     * need no scan pass unchanged.
      */
     public ImageCheck scan(ImageCheck check) {
-        return check.needsScan() ? check.scanned(scanner.scan(check.reference())) : check;
+        if (!check.needsScan()) {
+            return check;
+        }
+        CompletableFuture<ImageReference> pinned = scanner.pin(check.reference());
+        return check.scanned(pinned, scanner.scan(pinned));
     }
 }

@@ -17,8 +17,8 @@ public record ImageReviewResponse(String apiVersion, String kind, Status status)
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ImageStatus(String image, boolean allowed, String verdict, String reason, String highestSeverity,
-                              List<String> vulnerabilities) {
+    public record ImageStatus(String image, String digest, boolean allowed, String verdict, String reason,
+                              String highestSeverity, List<String> vulnerabilities) {
     }
 
     static final int VULNERABILITIES_LISTED = 10;
@@ -32,7 +32,7 @@ public record ImageReviewResponse(String apiVersion, String kind, Status status)
     private static ImageStatus imageStatus(Verdict verdict) {
         List<String> ids = verdict.findings().isEmpty() ? null : verdict.findings().stream().map(f -> f.vulnerabilityId())
                 .distinct().limit(VULNERABILITIES_LISTED).toList();
-        return new ImageStatus(Decision.shown(verdict.image()), verdict.allowed(), verdict.status().name(),
+        return new ImageStatus(Decision.shown(verdict.image()), verdict.digest(), verdict.allowed(), verdict.status().name(),
                 verdict.reason(), verdict.highest() == null ? null : verdict.highest().name(), ids);
     }
 }

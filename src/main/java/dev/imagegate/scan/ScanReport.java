@@ -1,5 +1,6 @@
 package dev.imagegate.scan;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,15 +9,19 @@ import java.util.List;
  *
  * @param repoDigests    the {@code repo@sha256:...} names trivy resolved the image to (empty for local scans)
  * @param scannerVersion trivy's version as written in the report, or null for reports that do not carry it
+ * @param scannedAt      when ImageGate got the report
+ * @param dbUpdatedAt    when the vulnerability DB trivy had at the start of the scan was built (the DB's
+ *                       version), or null when ImageGate did not know it yet
  */
-public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion) {
+public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
+                         Instant dbUpdatedAt) {
 
     public ScanReport {
         findings = findings.stream().sorted(Finding.MOST_SEVERE_FIRST).toList();
         repoDigests = List.copyOf(repoDigests);
     }
 
-    public static ScanReport of(TrivyReport report) {
+    public static ScanReport of(TrivyReport report, Instant scannedAt, Instant dbUpdatedAt) {
         List<Finding> findings = new ArrayList<>();
         if (report.results() != null) {
             for (TrivyReport.Result result : report.results()) {
@@ -34,6 +39,6 @@ public record ScanReport(List<Finding> findings, List<String> repoDigests, Strin
         List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
                 ? List.of() : report.metadata().repoDigests();
         String version = report.trivy() == null ? null : report.trivy().version();
-        return new ScanReport(findings, digests, version);
+        return new ScanReport(findings, digests, version, scannedAt, dbUpdatedAt);
     }
 }

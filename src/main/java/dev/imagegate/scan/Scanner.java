@@ -17,13 +17,12 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scan results for images, reused until they expire. Concurrent requests for the same uncached image share
@@ -41,18 +40,21 @@ public class Scanner {
     private final MeterRegistry meters;
     private final Timer scanDuration;
     private final ScanProperties properties;
+    private final TagResolver tags;
 
-    public Scanner(ProducerTemplate trivy, ScanProperties properties, CacheProperties cache, MeterRegistry meters) {
+    public Scanner(ProducerTemplate trivy, ScanProperties properties, CacheProperties cache, MeterRegistry meters,
+                   TagResolver tags) {
         this.trivy = trivy;
+        this.tags = tags;
         this.properties = properties;
         this.meters = meters;
-        this.scanSlots = scanSlots(properties);
+        this.scanSlots = ProcessSlots.of("trivy-scan", properties.maxConcurrent(), properties.queueSize());
         this.results = Caffeine.newBuilder()
                 .maximumSize(cache.maxSize())
                 .expireAfter(expiry(cache))
                 .refreshAfterWrite(cache.refreshAfter())
                 .recordStats()
-                .buildAsync((String canonical, Executor unused) -> start(ImageReference.parse(canonical)));
+                .buildAsync((String byDigest, Executor unused) -> start(ImageReference.parse(byDigest)));
         this.scanDuration = Timer.builder("imagegate.scan.duration").description("Time trivy took per image")
                 .publishPercentiles(0.5, 0.99).register(meters);
         FunctionCounter.builder("imagegate.scan.cache", results, c -> c.synchronous().stats().hitCount())
@@ -64,27 +66,43 @@ public class Scanner {
     }
 
     /**
-     * The scan of {@code image}: cached, already running, or started now. A running scan fails with a
+     * The digest {@code image} stands for now, as {@link TagResolver} knows it (at once for a tag looked up
+     * within its TTL): the image a scan of it judges.
+     */
+    public CompletableFuture<ImageReference> pin(ImageReference image) {
+        return tags.pin(image);
+    }
+
+    /**
+     * The scan of the image {@code pinned} completes with: cached, already running, or started now. Results
+     * are kept per digest. A tag its registry cannot resolve is a scan failure; a running scan fails with a
      * {@link ScannerBusyException} when the scanner had no room for it.
      */
-    public CompletableFuture<ScanOutcome> scan(ImageReference image) {
-        String key = image.canonical();
-        if (image.isDigestPinned() && !key.equals(image.byDigest())) {
-            CompletableFuture<ScanOutcome> sameDigest = results.getIfPresent(image.byDigest());
-            if (sameDigest != null) {
-                return sameDigest;
-            }
-        }
-        // One lookup, counted once as a hit or a miss; the mapping function, unlike a refresh, keeps the
-        // reference exactly as the pod spec wrote it.
-        return results.get(key, (unused, executor) -> start(image));
+    public CompletableFuture<ScanOutcome> scan(CompletableFuture<ImageReference> pinned) {
+        // One lookup, counted once as a hit or a miss.
+        return pinned.thenCompose(image -> results.get(image.byDigest())).exceptionally(Scanner::unresolved);
+    }
+
+    /** The results per {@code repository@digest}, running scans included; removing one forgets it. */
+    public ConcurrentMap<String, CompletableFuture<ScanOutcome>> results() {
+        return results.asMap();
+    }
+
+    /** Scans {@code byDigest} again; its current result is served until the new one is in. */
+    public CompletableFuture<ScanOutcome> rescan(String byDigest) {
+        return results.synchronous().refresh(byDigest);
+    }
+
+    /** True when no scan waits for a slot and a slot is free: work that can wait may use it. */
+    public boolean idle() {
+        return scanSlots.getQueue().isEmpty() && scanSlots.getActiveCount() < properties.maxConcurrent();
     }
 
     @EventListener(ApplicationReadyEvent.class)
     public void prewarm() {
         for (String image : properties.prewarm()) {
             try {
-                scan(ImageReference.parse(image));
+                scan(pin(ImageReference.parse(image)));
             } catch (InvalidImageReferenceException e) {
                 log.warn("imagegate.scan.prewarm: skipping {}: {}", image, e.getMessage());
             }
@@ -103,10 +121,8 @@ public class Scanner {
         ScanOutcome outcome = scanDuration.record(() -> runTrivy(image));
         meters.counter("imagegate.scans", "outcome", outcome instanceof ScanOutcome.Scanned ? "scanned" : "failed")
                 .increment();
-        if (outcome instanceof ScanOutcome.Scanned scanned) {
-            shareWithDigests(image, scanned);
-        } else {
-            log.info("scan of {} failed: {}", image.original(), ((ScanOutcome.ScanFailed) outcome).reason());
+        if (outcome instanceof ScanOutcome.ScanFailed failed) {
+            log.info("scan of {} failed: {}", image.original(), failed.reason());
         }
         return outcome;
     }
@@ -125,33 +141,17 @@ public class Scanner {
         scanSlots.shutdownNow();
     }
 
-    /** A tag and the same image by digest share one result: trivy tells us the digest the tag resolved to. */
-    private void shareWithDigests(ImageReference image, ScanOutcome.Scanned outcome) {
-        for (String repoDigest : outcome.report().repoDigests()) {
-            try {
-                String byDigest = ImageReference.parse(repoDigest).byDigest();
-                if (byDigest != null && !byDigest.equals(image.canonical())) {
-                    results.put(byDigest, CompletableFuture.completedFuture(outcome));
-                }
-            } catch (InvalidImageReferenceException e) {
-                log.debug("ignoring repo digest {} of {}: {}", repoDigest, image.original(), e.getMessage());
-            }
+    /** A tag whose registry cannot say what it points to is a scan error; anything else stays as it failed. */
+    private static ScanOutcome unresolved(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        if (cause instanceof UnresolvedTagException unresolved) {
+            return new ScanOutcome.ScanFailed(unresolved.getMessage());
         }
+        throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
     }
 
     private static Expiry<String, ScanOutcome> expiry(CacheProperties cache) {
         return Expiry.writing((String key, ScanOutcome outcome) ->
                 outcome instanceof ScanOutcome.Scanned ? cache.ttl() : cache.errorTtl());
-    }
-
-    private static ThreadPoolExecutor scanSlots(ScanProperties properties) {
-        AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(properties.maxConcurrent(), properties.maxConcurrent(),
-                0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(Math.max(1, properties.queueSize())),
-                runnable -> {
-                    Thread thread = new Thread(runnable, "trivy-scan-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
     }
 }

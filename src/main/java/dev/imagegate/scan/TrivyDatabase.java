@@ -57,11 +57,15 @@ public class TrivyDatabase {
         }
         JsonNode version = mapper.readTree(result.getStdout());
         scannerVersion = version.path("Version").asText(null);
+        Instant previous = updatedAt;
         try {
             String updated = version.path("VulnerabilityDB").path("UpdatedAt").asText("");
             updatedAt = updated.isEmpty() ? null : Instant.parse(updated);
         } catch (DateTimeParseException e) {
             updatedAt = null;
+        }
+        if (previous != null && updatedAt != null && updatedAt.isAfter(previous)) {
+            log.info("trivy's vulnerability DB was updated: built {}, was {}; older results are rescanned", updatedAt, previous);
         }
     }
 
@@ -104,6 +108,11 @@ public class TrivyDatabase {
 
     public String scannerVersion() {
         return scannerVersion;
+    }
+
+    /** When trivy's vulnerability DB was built, which tells DB versions apart; null until trivy has one. */
+    public Instant updatedAt() {
+        return updatedAt;
     }
 
     /** How old the vulnerability DB is, when trivy has one. */

@@ -2,13 +2,16 @@ package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Variable;
 import org.apache.camel.component.exec.ExecResult;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,13 +56,15 @@ public class TrivyOutput {
 
     private final ObjectMapper mapper;
     private final Duration timeout;
+    private final Clock clock = Clock.systemUTC();
 
     public TrivyOutput(ObjectMapper mapper, TrivyProperties properties) {
         this.mapper = mapper;
         this.timeout = properties.timeout();
     }
 
-    public ScanOutcome outcome(ExecResult result) throws IOException {
+    /** @param dbUpdatedAt the version of the vulnerability DB trivy had when it started, if known */
+    public ScanOutcome outcome(ExecResult result, @Variable("dbUpdatedAt") Instant dbUpdatedAt) throws IOException {
         String stderr = text(result.getStderr());
         int exit = result.getExitValue();
         if (exit == TrivyProcessExecutor.KILLED_ON_TIMEOUT) {
@@ -80,7 +85,7 @@ public class TrivyOutput {
         if (new String(stdout, StandardCharsets.UTF_8).isBlank()) {
             return new ScanOutcome.ScanFailed("trivy printed no report" + (stderr.isBlank() ? "" : ": " + explain(stderr)));
         }
-        return report(stdout).<ScanOutcome>map(ScanOutcome.Scanned::new)
+        return report(stdout, dbUpdatedAt).<ScanOutcome>map(ScanOutcome.Scanned::new)
                 .orElse(new ScanOutcome.ScanFailed("trivy's output is not a JSON report"));
     }
 
@@ -89,12 +94,16 @@ public class TrivyOutput {
      * none. Every report trivy writes names its {@code SchemaVersion}; JSON without one is something else.
      */
     public Optional<ScanReport> report(byte[] json) {
+        return report(json, null);
+    }
+
+    private Optional<ScanReport> report(byte[] json, Instant dbUpdatedAt) {
         try {
             JsonNode tree = mapper.readTree(json);
             if (tree == null || !tree.isObject() || !tree.has("SchemaVersion")) {
                 return Optional.empty();
             }
-            return Optional.of(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class)));
+            return Optional.of(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class), clock.instant(), dbUpdatedAt));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -28,6 +28,8 @@ public class TrivyRoutes extends RouteBuilder {
     @Override
     public void configure() {
         from("direct:run-trivy").routeId("run-trivy")
+                // Read before trivy starts: a DB refreshed during the scan must leave this result older than it.
+                .setVariable("dbUpdatedAt", method("trivyDatabase", "updatedAt"))
                 .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "scanArguments"))
                 .doTry()
                     .to("direct:exec-trivy")
@@ -49,6 +51,9 @@ public class TrivyRoutes extends RouteBuilder {
                 .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
                 .to("direct:exec-trivy")
                 .bean("trivyDatabase", "update");
+
+        from("timer:stale-rescans?delay=1000&period=1000").routeId("stale-rescans")
+                .bean("staleScans", "rescanNext");
 
         if (properties.dbRefresh() != null && !properties.clientServerMode()) {
             // Ticks often, refreshes when due: every imagegate.trivy.db-refresh, sooner again after a failure.

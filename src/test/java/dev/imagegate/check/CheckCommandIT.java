@@ -1,5 +1,6 @@
 package dev.imagegate.check;
 
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.TrivyDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ class CheckCommandIT {
 
     private static final Path JAR = Path.of("target/imagegate.jar");
     private static final Path TRIVY_DOUBLE = Path.of(TrivyDouble.COMMAND).toAbsolutePath();
+    private static final Path CRANE_DOUBLE = Path.of(CraneDouble.COMMAND).toAbsolutePath();
 
     @TempDir
     Path root;
@@ -34,14 +36,15 @@ class CheckCommandIT {
         Path home = Files.createDirectory(root.resolve("home"));
 
         Process fromReport = check(workdir, home, "--trivy-report", report.toString(), "registry.test/ci/vulnerable:1");
-        Process withTrivy = check(workdir, home, "--imagegate.trivy.command=" + TRIVY_DOUBLE, "--output", "json",
-                "registry.test/ci/clean:1");
+        Process withTrivy = check(workdir, home, "--imagegate.trivy.command=" + TRIVY_DOUBLE,
+                "--imagegate.crane.command=" + CRANE_DOUBLE, "--output", "json", "registry.test/ci/clean:1");
 
         assertThat(fromReport.exitValue()).isEqualTo(CheckCommand.DENIED);
         assertThat(stdout(fromReport)).isEqualTo("registry.test/ci/vulnerable:1: denied: 2 CRITICAL, 3 HIGH "
                 + "(CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH\n");
         assertThat(withTrivy.exitValue()).isEqualTo(CheckCommand.ADMITTED);
-        assertThat(stdout(withTrivy)).startsWith("{\"allowed\":true,\"reason\":\"\"").endsWith("}\n");
+        assertThat(stdout(withTrivy)).startsWith("{\"allowed\":true,\"reason\":\"\"").endsWith("}\n")
+                .contains("\"digest\":\"" + CraneDouble.digestOf("registry.test/ci/clean:1") + "\"");
         assertThat(stderr(withTrivy)).isEqualTo("imagegate check: no policy file at config/policy.yaml: "
                 + "the built-in rule applies (deny at or above HIGH)\n");
         try (Stream<Path> written = Stream.concat(Files.list(workdir), Files.list(home))) {

@@ -1,5 +1,6 @@
 package dev.imagegate.check;
 
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.TrivyDouble;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,11 @@ class CheckCommandTest {
 
     private static final String TRIVY_DOUBLE = "--imagegate.trivy.command=" + TrivyDouble.COMMAND;
     private static final String NO_TRIVY = "--imagegate.trivy.command=/nonexistent/trivy";
+    private static final String NO_CRANE = "--imagegate.crane.command=/nonexistent/crane";
     private static final String VULNERABLE = "registry.test/check/vulnerable:1";
     private static final String CLEAN = "registry.test/check/clean:1";
+    /** The digest src/test/trivy/reports/vulnerable.json names in its RepoDigests. */
+    private static final String VULNERABLE_REPORTED_DIGEST = "sha256:76756c6e657261626c6576756c6e657261626c6576756c6e657261626c657675";
 
     @TempDir
     static Path files;
@@ -61,6 +65,11 @@ class CheckCommandTest {
                         CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL"),
                 arguments("a failed scan is denied", List.of(TRIVY_DOUBLE, "registry.test/check/missing:1"),
                         CheckCommand.DENIED, "registry.test/check/missing:1: denied: scan failed: trivy failed (exit 1): unable to find the specified image"),
+                arguments("a tag its registry cannot resolve is denied", List.of(TRIVY_DOUBLE, NO_CRANE, CLEAN),
+                        CheckCommand.DENIED, CLEAN + ": denied: scan failed: could not run crane"),
+                arguments("a digest is scanned without asking the registry",
+                        List.of(TRIVY_DOUBLE, NO_CRANE, "registry.test/check/clean@" + CraneDouble.digestOf(CLEAN)),
+                        CheckCommand.ADMITTED, "registry.test/check/clean@sha256:"),
                 arguments("an allow rule decides without trivy", List.of(NO_TRIVY, "registry.test/check/allowed/app:1"),
                         CheckCommand.ADMITTED, "registry.test/check/allowed/app:1: allowed: image matches allow rule"),
                 arguments("an exempt namespace", List.of(NO_TRIVY, "--namespace", "kube-system", VULNERABLE),
@@ -135,7 +144,18 @@ class CheckCommandTest {
         assertThat(run.exit()).isEqualTo(CheckCommand.DENIED);
         assertThat(run.stdout()).startsWith("{\"allowed\":false,\"reason\":\"" + VULNERABLE + ": denied: 2 CRITICAL")
                 .contains("\"auditAnnotations\":{\"decision\":\"denied\",\"images-reviewed\":\"1\"")
-                .contains("\"images\":[{\"image\":\"" + VULNERABLE + "\",\"allowed\":false,\"verdict\":\"VULNERABLE\"");
+                .contains("\"images\":[{\"image\":\"" + VULNERABLE + "\",\"digest\":\"" + VULNERABLE_REPORTED_DIGEST
+                        + "\",\"allowed\":false,\"verdict\":\"VULNERABLE\"");
+    }
+
+    @Test
+    void aTagIsJudgedAtTheDigestItsRegistryServesNow() {
+        Run run = check(withPolicy(List.of(TRIVY_DOUBLE, "--output", "json", CLEAN)));
+
+        String digest = CraneDouble.digestOf(CLEAN);
+        assertThat(run.exit()).as(run.toString()).isEqualTo(CheckCommand.ADMITTED);
+        assertThat(run.stdout()).contains("\"image-digests\":\"" + CLEAN + "@" + digest + "\"")
+                .contains("{\"image\":\"" + CLEAN + "\",\"digest\":\"" + digest + "\"");
     }
 
     private static List<String> withPolicy(List<String> args) {

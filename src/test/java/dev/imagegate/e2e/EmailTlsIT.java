@@ -3,6 +3,7 @@ package dev.imagegate.e2e;
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.Ports;
 import dev.imagegate.support.ReviewClient;
@@ -116,6 +117,7 @@ class EmailTlsIT {
     private Map<String, String> email(String protocol, int port, boolean startTls) {
         return Map.ofEntries(
                 Map.entry("imagegate.trivy.command", TrivyDouble.COMMAND),
+                Map.entry("imagegate.crane.command", CraneDouble.COMMAND),
                 Map.entry("imagegate.alerts.retries", "1"),
                 Map.entry("imagegate.alerts.retry-delay", "200"),
                 Map.entry("imagegate.alerts.email.enabled", "true"),

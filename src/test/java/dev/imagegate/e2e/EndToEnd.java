@@ -16,10 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * What the end-to-end suite needs from the machine: the real trivy, Go (to build the fixture DB writer and
- * Kubernetes' own ImagePolicyWebhook client from {@code e2e/}) and Debian's docker-registry. When one is
- * missing the suite is skipped, loudly, rather than failed, so {@code ./mvnw verify} still passes on a
- * machine with only Java; {@code .ci/run} installs all three.
+ * What the end-to-end suite needs from the machine: the real trivy, the real crane (go-containerregistry's,
+ * which ImageGate asks for tags' digests), Go (to build the fixture DB writer and Kubernetes' own
+ * ImagePolicyWebhook client from {@code e2e/}) and Debian's docker-registry. When one is missing the suite is
+ * skipped, loudly, rather than failed, so {@code ./mvnw verify} still passes on a machine with only Java;
+ * {@code .ci/run} installs all four.
  */
 final class EndToEnd {
 
@@ -31,7 +32,7 @@ final class EndToEnd {
     private static final Map<String, Path> built = new ConcurrentHashMap<>();
 
     /** The executables the suite runs. */
-    record Tools(Path trivy, Path go, Path registry) {
+    record Tools(Path trivy, Path crane, Path go, Path registry) {
     }
 
     private EndToEnd() {
@@ -40,10 +41,13 @@ final class EndToEnd {
     static Tools tools() {
         Optional<Path> trivy = Optional.ofNullable(System.getenv("IMAGEGATE_E2E_TRIVY")).map(Path::of)
                 .or(() -> onPath("trivy", Path.of(System.getProperty("user.home"), "go/bin")));
+        Optional<Path> crane = Optional.ofNullable(System.getenv("IMAGEGATE_E2E_CRANE")).map(Path::of)
+                .or(() -> onPath("crane", Path.of(System.getProperty("user.home"), "go/bin")));
         Optional<Path> go = onPath("go", Path.of("/usr/local/go/bin"));
         Optional<Path> registry = onPath("docker-registry", Path.of("/usr/bin"));
         List<String> missing = new ArrayList<>();
         trivy.ifPresentOrElse(p -> { }, () -> missing.add("trivy v0.74.0 (on PATH, in ~/go/bin, or IMAGEGATE_E2E_TRIVY)"));
+        crane.ifPresentOrElse(p -> { }, () -> missing.add("crane v0.22.1 (on PATH, in ~/go/bin, or IMAGEGATE_E2E_CRANE)"));
         go.ifPresentOrElse(p -> { }, () -> missing.add("go"));
         registry.ifPresentOrElse(p -> { }, () -> missing.add("docker-registry (apt-get install docker-registry)"));
         if (!missing.isEmpty()) {
@@ -52,7 +56,7 @@ final class EndToEnd {
             System.err.println("\n*** " + message + " ***\n");
             Assumptions.abort(message);
         }
-        return new Tools(trivy.get(), go.get(), registry.get());
+        return new Tools(trivy.get(), crane.get(), go.get(), registry.get());
     }
 
     /** Builds one command of the {@code e2e} Go module (once per run; Go's build cache makes repeats cheap). */
@@ -71,10 +75,14 @@ final class EndToEnd {
         return cacheDir;
     }
 
-    /** ImageGate's settings for scanning with the real trivy against the fixture DB, offline, under e2e/policy.yaml. */
+    /**
+     * ImageGate's settings for scanning with the real trivy against the fixture DB, offline, under
+     * e2e/policy.yaml, looking tags up with the real crane.
+     */
     static Map<String, String> offlineScanning(Tools tools, Path trivyCache) {
         return Map.of(
                 "imagegate.trivy.command", tools.trivy().toString(),
+                "imagegate.crane.command", tools.crane().toString(),
                 "imagegate.trivy.cache-dir", trivyCache.toString(),
                 "imagegate.trivy.skip-db-update", "true",
                 "imagegate.policy.file", POLICY.toString());

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loopback front for {@link LocalRegistry} that holds every request for one repository until the test
- * releases it, and passes everything else straight through: a scan of an image there outlasts ImageGate's
- * review deadline for as long as the test wants, with the real trivy pulling through a real registry API.
+ * A loopback front for {@link LocalRegistry} that holds every GET for one repository until the test releases
+ * it, and passes everything else straight through: a scan of an image there outlasts ImageGate's review deadline
+ * for as long as the test wants, with the real trivy pulling through a real registry API. Tag lookups (the HEAD
+ * of a manifest that {@code crane digest} sends) pass, so the image is pinned and only its pull waits.
  */
 final class HeldRepositoryProxy implements AutoCloseable {
 
@@ -54,7 +55,7 @@ final class HeldRepositoryProxy implements AutoCloseable {
         return "127.0.0.1:" + server.getAddress().getPort() + "/" + image.repository() + ":" + tag;
     }
 
-    /** How many requests for the held repository have arrived (and are held, until {@link #release()}). */
+    /** How many GETs for the held repository have arrived (and are held, until {@link #release()}). */
     int heldRequests() {
         return held.get();
     }
@@ -66,7 +67,7 @@ final class HeldRepositoryProxy implements AutoCloseable {
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath();
-            if (path.startsWith(heldPath)) {
+            if (path.startsWith(heldPath) && exchange.getRequestMethod().equals("GET")) {
                 held.incrementAndGet();
                 if (!released.await(5, TimeUnit.MINUTES)) {
                     exchange.sendResponseHeaders(503, -1);

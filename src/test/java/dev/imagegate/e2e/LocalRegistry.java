@@ -9,11 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Debian's docker-registry (the CNCF distribution registry) on loopback, with images pushed over the OCI
- * distribution API as any client would push them.
+ * distribution API as any client would push them; optionally asking every client for a username and password.
  */
 final class LocalRegistry implements AutoCloseable {
 
@@ -29,17 +31,43 @@ final class LocalRegistry implements AutoCloseable {
 
     private final ServerProcess process;
     private final String host;
+    private final Login login;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    private LocalRegistry(ServerProcess process, String host) {
+    /**
+     * A username and password the registry asks for (HTTP basic, its htpasswd file).
+     *
+     * @param htpasswd the htpasswd line for them: docker-registry takes bcrypt hashes only
+     */
+    record Login(String username, String password, String htpasswd) {
+    }
+
+    private LocalRegistry(ServerProcess process, String host, Login login) {
         this.process = process;
         this.host = host;
+        this.login = login;
     }
 
     static LocalRegistry start(Path registry, Path workDir) throws IOException, InterruptedException {
+        return start(registry, workDir, null);
+    }
+
+    /** A registry that answers only clients presenting {@code login}, or anyone when it is null. */
+    static LocalRegistry start(Path registry, Path workDir, Login login) throws IOException, InterruptedException {
         int port = Ports.free();
         Path config = workDir.resolve("registry.yml");
+        String auth = "";
+        if (login != null) {
+            Path htpasswd = workDir.resolve("htpasswd");
+            Files.writeString(htpasswd, login.htpasswd() + "\n");
+            auth = """
+                    auth:
+                      htpasswd:
+                        realm: e2e
+                        path: %s
+                    """.formatted(htpasswd);
+        }
         Files.writeString(config, """
                 version: 0.1
                 log:
@@ -49,12 +77,12 @@ final class LocalRegistry implements AutoCloseable {
                     rootdirectory: %s
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(Files.createDirectories(workDir.resolve("registry-data")), port));
+                """.formatted(Files.createDirectories(workDir.resolve("registry-data")), port) + auth);
         ServerProcess process = ServerProcess.start("docker-registry",
                 List.of(registry.toString(), "serve", config.toString()), Map.of(), workDir);
         String host = "127.0.0.1:" + port;
-        process.awaitHttp(URI.create("http://" + host + "/v2/"), 200, Duration.ofSeconds(30));
-        return new LocalRegistry(process, host);
+        process.awaitHttp(URI.create("http://" + host + "/v2/"), login == null ? 200 : 401, Duration.ofSeconds(30));
+        return new LocalRegistry(process, host, login);
     }
 
     /** host:port, as it appears in image references. */
@@ -83,7 +111,7 @@ final class LocalRegistry implements AutoCloseable {
                 "mediaType", MANIFEST,
                 "config", descriptor("application/vnd.oci.image.config.v1+json", config),
                 "layers", List.of(descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer))));
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(url("/v2/" + image.repository() + "/manifests/" + tag))
+        HttpResponse<String> put = http.send(request(url("/v2/" + image.repository() + "/manifests/" + tag))
                 .header("Content-Type", MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(),
                 HttpResponse.BodyHandlers.ofString());
         expect(put, 201);
@@ -91,16 +119,25 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     private void uploadBlob(String repository, byte[] blob) throws IOException, InterruptedException {
-        HttpResponse<String> start = http.send(HttpRequest.newBuilder(url("/v2/" + repository + "/blobs/uploads/"))
+        HttpResponse<String> start = http.send(request(url("/v2/" + repository + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         expect(start, 202);
         String location = start.headers().firstValue("Location").orElseThrow();
         URI upload = URI.create("http://" + host).resolve(location);
         String separator = upload.getQuery() == null ? "?" : "&";
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create(upload + separator + "digest=" + digest(blob)))
+        HttpResponse<String> put = http.send(request(URI.create(upload + separator + "digest=" + digest(blob)))
                 .header("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.ofString());
         expect(put, 201);
+    }
+
+    private HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        if (login != null) {
+            String basic = login.username() + ":" + login.password();
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+        }
+        return request;
     }
 
     private static Map<String, Object> descriptor(String mediaType, byte[] content) {

@@ -148,6 +148,7 @@ class ScanEndToEndIT {
             trivyServer.awaitHttp(URI.create("http://127.0.0.1:" + port + "/healthz"), 200, Duration.ofSeconds(30));
             client = ImageGateProcess.start("imagegate-client", Map.of(
                     "imagegate.trivy.command", tools.trivy().toString(),
+                    "imagegate.crane.command", tools.crane().toString(),
                     "imagegate.trivy.cache-dir", Files.createDirectories(work.resolve("client-cache")).toString(),
                     "imagegate.trivy.server", "http://127.0.0.1:" + port,
                     "imagegate.trivy.token", TOKEN,

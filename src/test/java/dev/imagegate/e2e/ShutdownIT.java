@@ -1,5 +1,6 @@
 package dev.imagegate.e2e;
 
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.SilentServer;
@@ -50,6 +51,7 @@ class ShutdownIT {
         try (SilentServer sink = SilentServer.start();
              ImageGateProcess imageGate = ImageGateProcess.start("imagegate-shutdown", Map.of(
                      "imagegate.trivy.command", TrivyDouble.COMMAND,
+                     "imagegate.crane.command", CraneDouble.COMMAND,
                      "imagegate.alerts.webhook.enabled", "true",
                      "imagegate.alerts.webhook.url", "http://127.0.0.1:" + sink.port() + "/hooks/imagegate",
                      // Far past the shutdown limit: the alert in hand never ends on its own.
@@ -67,7 +69,7 @@ class ShutdownIT {
             CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(
                     () -> review(client, "in-flight", "registry.test/shutdown/slow:1"));
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(trivyRuns)
-                    && Files.readString(trivyRuns).contains("registry.test/shutdown/slow:1"));
+                    && Files.readString(trivyRuns).contains(CraneDouble.pinned("registry.test/shutdown/slow:1")));
 
             long sigterm = System.nanoTime();
             imageGate.terminate();

@@ -320,6 +320,6 @@ class PolicyTest {
                 .map(p -> new Finding(p[0], Severity.valueOf(p[1]), "pkg", "1.0",
                         p.length > 2 ? null : "1.1", p.length > 2 ? "affected" : "fixed"))
                 .toList();
-        return new ScanOutcome.Scanned(new ScanReport(parsed, List.of(), "0.74.0"));
+        return new ScanOutcome.Scanned(new ScanReport(parsed, List.of(), "0.74.0", null, null));
     }
 }

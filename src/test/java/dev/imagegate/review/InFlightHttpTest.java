@@ -37,10 +37,10 @@ class InFlightHttpTest {
         ExecutorService apiServers = Executors.newFixedThreadPool(10);
         try {
             for (int i = 0; i < 10; i++) {
-                String image = "registry.test/queue/hang:" + i;
+                String image = hanging("queue", i);
                 apiServers.submit(() -> client.review(image));
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf("registry.test/queue/hang:9").size() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf(hanging("queue", 9)).size() == 1);
 
             long started = System.nanoTime();
             JsonNode cached = client.review("registry.test/queue/clean:1");
@@ -58,11 +58,11 @@ class InFlightHttpTest {
         ExecutorService apiServers = Executors.newFixedThreadPool(12);
         try {
             for (int i = 0; i < 12; i++) {
-                String image = "registry.test/bound/hang:" + i;
+                String image = hanging("bound", i);
                 apiServers.submit(() -> client.review(image));
             }
             // A precondition, not a timing claim: on a loaded machine the twelve scans take a while to start.
-            await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf("registry.test/bound/hang:11").size() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf(hanging("bound", 11)).size() == 1);
 
             HttpResponse<String> extra = client.post(ReviewClient.imageReview("default", "registry.test/bound/clean:1"));
 
@@ -76,5 +76,13 @@ class InFlightHttpTest {
         // Permits come back as the answers complete; none is lost.
         await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
                 assertThat(client.post(ReviewClient.imageReview("default", "registry.test/bound/clean:1")).statusCode()).isEqualTo(200));
+    }
+
+    /**
+     * A hanging image by digest: its scan starts at once, where a tag would first be looked up, and the reviews
+     * must all be waiting within the review deadline.
+     */
+    private static String hanging(String team, int i) {
+        return "registry.test/" + team + "/hang@sha256:" + "%064x".formatted(i);
     }
 }

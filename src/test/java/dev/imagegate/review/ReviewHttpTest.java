@@ -108,14 +108,14 @@ class ReviewHttpTest {
     }
 
     @Test
-    void trivyGetsTheReferenceAsOneArgumentInAnEmptyDirectory() throws IOException {
+    void trivyGetsTheImageByDigestAsOneArgumentInAnEmptyDirectory() throws IOException {
         String image = "registry.test:5000/argv/clean:v1.2_3-rc@sha256:" + "c".repeat(64);
 
         client.review(image);
 
         assertThat(trivy.runsOf(image)).singleElement().satisfies(args -> assertThat(args).containsExactly("image",
                 "--format", "json", "--quiet", "--scanners", "vuln", "--list-all-pkgs=false", "--image-src", "remote", "--timeout", "10s",
-                "--cache-backend", "memory", image));
+                "--cache-backend", "memory", "registry.test:5000/argv/clean@sha256:" + "c".repeat(64)));
         try (var entries = Files.list(Path.of(trivy.workingDirectoryOf(image)))) {
             assertThat(entries).isEmpty();
         }

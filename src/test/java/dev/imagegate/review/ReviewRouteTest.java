@@ -140,7 +140,7 @@ class ReviewRouteTest {
         ImageCheck check = exchange.getMessage().getBody(ImageCheck.class);
         List<Finding> findings = check.image().contains("vulnerable")
                 ? List.of(new Finding("CVE-1", Severity.CRITICAL, "openssl", "1.0", "1.1", "fixed")) : List.of();
-        exchange.getMessage().setBody(check.scanned(CompletableFuture.completedFuture(
-                new ScanOutcome.Scanned(new ScanReport(findings, List.of(), "0.74.0")))));
+        exchange.getMessage().setBody(check.scanned(CompletableFuture.completedFuture(check.reference()),
+                CompletableFuture.completedFuture(new ScanOutcome.Scanned(new ScanReport(findings, List.of(), "0.74.0", null, null)))));
     }
 }

@@ -1,6 +1,7 @@
 package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TestEnvironment;
@@ -52,19 +53,19 @@ class ScanEngineHttpTest {
         client.review("docker.io/library/clean:7");
         client.review("clean:7");
 
+        // clean:7 and docker.io/library/clean:7 are one tag, so one digest and one scan
         assertThat(trivy.runsOf("docker.io/library/clean:7")).hasSize(1);
-        assertThat(trivy.runsOf("clean:7")).isEmpty();
     }
 
     @Test
     void aTagAndItsDigestShareOneScan() {
         client.review("registry.test/share/clean:1");
-        String byDigest = "registry.test/share/clean@sha256:c1ea0000c1ea0000c1ea0000c1ea0000c1ea0000c1ea0000c1ea0000c1ea0000";
+        String byDigest = "registry.test/share/clean@" + CraneDouble.digestOf("registry.test/share/clean:1");
 
         JsonNode status = client.review(byDigest);
 
         assertThat(status.get("allowed").asBoolean()).isTrue();
-        assertThat(trivy.runsOf(byDigest)).isEmpty();
+        assertThat(trivy.runsOf(byDigest)).hasSize(1);
     }
 
     @Test

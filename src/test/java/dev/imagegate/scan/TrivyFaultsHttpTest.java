@@ -3,6 +3,7 @@ package dev.imagegate.scan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.server.ReviewServer;
 import dev.imagegate.support.AuditLog;
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
@@ -96,10 +97,10 @@ class TrivyFaultsHttpTest {
         assertThat(status.at("/images/1/allowed").asBoolean()).isTrue();
     }
 
-    /** The {@code n}th trivy process that scanned {@code image}, while it runs. */
+    /** The {@code n}th trivy process that scanned {@code image} (given to trivy by digest), while it runs. */
     private static ProcessHandle scanOf(String image, int n) throws IOException {
         List<Long> pids = Files.readAllLines(scans).stream().map(line -> line.split("\t"))
-                .filter(fields -> fields[1].equals(image)).map(fields -> Long.parseLong(fields[0])).toList();
+                .filter(fields -> fields[1].equals(CraneDouble.pinned(image))).map(fields -> Long.parseLong(fields[0])).toList();
         return pids.size() > n ? ProcessHandle.of(pids.get(n)).filter(ProcessHandle::isAlive).orElse(null) : null;
     }
 

@@ -110,7 +110,7 @@ class TrivyOutputTest {
     @ParameterizedTest(name = "exit {0}: {3}")
     @MethodSource("failures")
     void turnsTrivyErrorsIntoScanFailures(int exit, String stdout, String stderr, String reason) throws IOException {
-        ScanOutcome outcome = output.outcome(result(exit, stdout, stderr));
+        ScanOutcome outcome = output.outcome(result(exit, stdout, stderr), null);
 
         assertThat(outcome).isInstanceOf(ScanOutcome.ScanFailed.class);
         assertThat(((ScanOutcome.ScanFailed) outcome).reason()).startsWith(reason);
@@ -125,7 +125,7 @@ class TrivyOutputTest {
 
     private ScanReport scanned(String stdout) {
         try {
-            ScanOutcome outcome = output.outcome(result(0, stdout, ""));
+            ScanOutcome outcome = output.outcome(result(0, stdout, ""), null);
             assertThat(outcome).isInstanceOf(ScanOutcome.Scanned.class);
             return ((ScanOutcome.Scanned) outcome).report();
         } catch (IOException e) {

@@ -64,9 +64,14 @@ public final class ReviewClient {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reviewPort.getAsInt() + path));
     }
 
+    /** A request to the management (actuator) port. */
+    public HttpRequest.Builder actuatorRequest(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort.getAsInt() + path));
+    }
+
     /** A GET of the actuator, on the management port. */
     public HttpResponse<String> actuator(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort.getAsInt() + path)).GET().build());
+        return send(actuatorRequest(path).GET().build());
     }
 
     public HttpResponse<String> send(HttpRequest request) {

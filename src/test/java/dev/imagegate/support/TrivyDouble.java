@@ -31,9 +31,13 @@ public final class TrivyDouble {
         return log.toString();
     }
 
-    /** The runs that scanned {@code image}, each as its argument list. */
+    /**
+     * The runs that scanned {@code image}, each as its argument list. trivy is given images by digest: a tag
+     * as the digest the test-double crane gives it ({@link CraneDouble#pinned}).
+     */
     public List<List<String>> runsOf(String image) {
-        return starts().stream().map(Run::arguments).filter(args -> args.get(args.size() - 1).equals(image)).toList();
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return starts().stream().map(Run::arguments).filter(args -> args.get(args.size() - 1).equals(scanned)).toList();
     }
 
     /** When each run given {@code argument} (e.g. {@code --download-db-only}) started, in seconds, oldest first. */
@@ -43,8 +47,27 @@ public final class TrivyDouble {
     }
 
     public String workingDirectoryOf(String image) {
-        return starts().stream().filter(run -> run.arguments().get(run.arguments().size() - 1).equals(image))
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return starts().stream().filter(run -> run.arguments().get(run.arguments().size() - 1).equals(scanned))
                 .map(Run::workingDirectory).findFirst().orElseThrow();
+    }
+
+    /** When each run that scanned {@code image} started, in seconds since the epoch. */
+    public List<BigDecimal> startsOf(String image) {
+        return timesOf("start", image);
+    }
+
+    /** When each run that scanned {@code image} had answered, in seconds since the epoch. */
+    public List<BigDecimal> endsOf(String image) {
+        return timesOf("end", image);
+    }
+
+    private List<BigDecimal> timesOf(String event, String image) {
+        String scanned = CraneDouble.pinnedOrAsWritten(image);
+        return lines().stream().map(line -> line.split("\t"))
+                .filter(fields -> fields[0].equals(event) && fields[2].equals("image")
+                        && fields[fields.length - (event.equals("start") ? 2 : 1)].equals(scanned))
+                .map(fields -> new BigDecimal(fields[1])).toList();
     }
 
     /**

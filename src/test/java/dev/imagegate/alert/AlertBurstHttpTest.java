@@ -1,22 +1,18 @@
 package dev.imagegate.alert;
 
-import dev.imagegate.server.ReviewServer;
 import dev.imagegate.support.AuditLog;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.SilentServer;
-import dev.imagegate.support.TrivyDouble;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.seda.SedaEndpoint;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -33,12 +29,10 @@ import static org.awaitility.Awaitility.await;
  * never answers: every review is answered and audited, the sink's queue stays at its bound, every alert it could
  * not take is counted, and neither the heap nor the metrics grow with the number of namespaces.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@ImageGateHttpTest
+@TestPropertySource(properties = {
+        // The application's default: thousands of reviews on a loaded machine stay clear of the 503 past the deadline.
+        "imagegate.review.deadline=20s",
         "imagegate.alerts.webhook.enabled=true",
         "camel.component.http.response-timeout=600000",
         "camel.component.http.so-timeout=600000"})
@@ -59,11 +53,8 @@ class AlertBurstHttpTest {
         sink.close();
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @Autowired
     CamelContext camel;
@@ -73,7 +64,7 @@ class AlertBurstHttpTest {
     @Test
     void queuesStayBoundedDropsAreCountedAndMemoryStaysFlat() throws Exception {
         AuditLog audit = AuditLog.record();
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
         SedaEndpoint webhookQueue = camel.getEndpoint("seda:alert-webhook", SedaEndpoint.class);
 
         burst();
@@ -102,7 +93,6 @@ class AlertBurstHttpTest {
     private void burst() throws Exception {
         ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
         try {
-            ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
             Future<?>[] sent = new Future<?>[BURST];
             for (int i = 0; i < BURST; i++) {
                 String namespace = "burst-" + sequence.incrementAndGet();

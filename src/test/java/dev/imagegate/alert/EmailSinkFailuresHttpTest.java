@@ -1,26 +1,22 @@
 package dev.imagegate.alert;
 
-import dev.imagegate.server.ReviewServer;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.ScriptedSmtpServer;
 import dev.imagegate.support.ScriptedSmtpServer.Failure;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -35,13 +31,9 @@ import static org.awaitility.Awaitility.await;
  * alert is tried {@code 1 + imagegate.alerts.retries} times, then dead-lettered naming the failure, and counted;
  * the review is answered as usual. (Delivery over SMTPS and STARTTLS to a real server: {@code EmailTlsIT}.)
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
+@ImageGateHttpTest
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@TestPropertySource(properties = {
         "imagegate.alerts.retries=2",
         "imagegate.alerts.retry-delay=100",
         "imagegate.alerts.email.enabled=true",
@@ -65,11 +57,8 @@ class EmailSinkFailuresHttpTest {
         smtp.close();
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @AfterEach
     void serverRecovers() {
@@ -88,7 +77,7 @@ class EmailSinkFailuresHttpTest {
                                                               CapturedOutput output) {
         smtp.fail(failure);
         String namespace = "mail-" + failure.name().toLowerCase(Locale.ROOT).replace('_', '-');
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
         double failedBefore = metrics.value("imagegate_alerts_failed_total{sink=\"email\"}");
         int connectionsBefore = smtp.connections();
 
@@ -104,7 +93,7 @@ class EmailSinkFailuresHttpTest {
 
     @Test
     void aMailServerThatAcceptsGetsOneAttemptAndTheSinkIsHealthy() {
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
         double deliveredBefore = metrics.value("imagegate_alerts_sent_total{sink=\"email\"}");
         int connectionsBefore = smtp.connections();
 
@@ -113,12 +102,11 @@ class EmailSinkFailuresHttpTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(metrics.value("imagegate_alerts_sent_total{sink=\"email\"}")).isEqualTo(deliveredBefore + 1));
         assertThat(smtp.connections() - connectionsBefore).isEqualTo(1);
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
         assertThat(client.actuator("/actuator/health/alerts").body()).contains("\"status\":\"UP\"");
     }
 
     private void review(String namespace) {
-        HttpResponse<String> answer = new ReviewClient(reviewServer::getPort, () -> port).post(ReviewClient.imageReview(namespace, "registry.test/" + namespace + "/vulnerable:1"));
+        HttpResponse<String> answer = client.post(ReviewClient.imageReview(namespace, "registry.test/" + namespace + "/vulnerable:1"));
         assertThat(answer.statusCode()).isEqualTo(200);
     }
 }

@@ -4,11 +4,9 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import dev.imagegate.server.ReviewServer;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,14 +14,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -46,13 +42,9 @@ import static org.awaitility.Awaitility.await;
  * {@code 1 + imagegate.alerts.retries} times with a doubling delay, then written to the dead letter log naming
  * the sink and the failure, and counted; the review it came from is answered as if nothing happened.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
+@ImageGateHttpTest
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@TestPropertySource(properties = {
         "imagegate.alerts.retries=2",
         "imagegate.alerts.retry-delay=" + HttpSinkFailuresHttpTest.RETRY_DELAY_MS,
         "camel.component.http.response-timeout=1000",
@@ -106,11 +98,8 @@ class HttpSinkFailuresHttpTest {
         }
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @BeforeEach
     void sinksAnswer() {
@@ -133,7 +122,6 @@ class HttpSinkFailuresHttpTest {
 
     @Test
     void aFailingSinkShowsInHealthUntilAnAlertGoesThroughAgain(CapturedOutput output) {
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
         http.stubFor(post(urlEqualTo(Sink.SLACK.path)).withRequestBody(containing("slack-to-recover")).willReturn(aResponse().withStatus(500)));
         client.post(ReviewClient.imageReview("slack-to-recover", "registry.test/slack-to-recover/vulnerable:1"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(output.getOut())
@@ -152,11 +140,11 @@ class HttpSinkFailuresHttpTest {
     private void retriedThenDeadLettered(Sink sink, Failure failure, CapturedOutput output) {
         String namespace = sink.label() + "-" + failure.name().toLowerCase(Locale.ROOT).replace('_', '-');
         http.stubFor(post(urlEqualTo(sink.path)).withRequestBody(containing(namespace)).willReturn(failure.answer));
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
         String failed = "imagegate_alerts_failed_total{sink=\"" + sink.label() + "\"}";
         double failedBefore = metrics.value(failed);
 
-        HttpResponse<String> answer = new ReviewClient(reviewServer::getPort, () -> port).post(ReviewClient.imageReview(namespace, "registry.test/" + namespace + "/vulnerable:1"));
+        HttpResponse<String> answer = client.post(ReviewClient.imageReview(namespace, "registry.test/" + namespace + "/vulnerable:1"));
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(ReviewClient.json(answer.body()).at("/status/allowed").asBoolean()).isFalse();

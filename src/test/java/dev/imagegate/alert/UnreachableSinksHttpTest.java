@@ -1,23 +1,19 @@
 package dev.imagegate.alert;
 
-import dev.imagegate.server.ReviewServer;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.Ports;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.SilentServer;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -31,13 +27,9 @@ import static org.awaitility.Awaitility.await;
  * retried, dead-lettered and counted; the {@code alerts} health component names the failing sinks without
  * touching readiness.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
+@ImageGateHttpTest
 @ExtendWith(OutputCaptureExtension.class)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@TestPropertySource(properties = {
         "imagegate.alerts.retries=2",
         "imagegate.alerts.retry-delay=100",
         "camel.component.http.connect-timeout=1000",
@@ -62,16 +54,12 @@ class UnreachableSinksHttpTest {
         smtp.close();
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @Test
     void reviewsAreAnsweredWhileEverySinkFailsAndEachFailureIsDeadLetteredCountedAndInHealth(CapturedOutput output) {
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
 
         for (int i = 0; i < 5; i++) {
             long started = System.nanoTime();

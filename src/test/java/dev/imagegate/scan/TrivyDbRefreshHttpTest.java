@@ -1,17 +1,14 @@
 package dev.imagegate.scan;
 
-import dev.imagegate.server.ReviewServer;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,12 +26,8 @@ import static org.awaitility.Awaitility.await;
  * ImageGate stays ready, the {@code trivy} health component says UNKNOWN meanwhile, failures are counted, and the
  * download is tried again sooner than the refresh period, backing off; once it succeeds all is as before.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
-        "imagegate.trivy.timeout=10s",
+@ImageGateHttpTest
+@TestPropertySource(properties = {
         "imagegate.trivy.db-refresh=" + TrivyDbRefreshHttpTest.PERIOD_SECONDS + "s"})
 class TrivyDbRefreshHttpTest {
 
@@ -50,16 +43,12 @@ class TrivyDbRefreshHttpTest {
         registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_DB_DOWN", dbDown::toString);
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @Test
     void theDbOnDiskServesWhileItsRefreshFailsAndTheRefreshIsRetriedWithBackoff() throws Exception {
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> metrics.value("imagegate_trivy_db_refreshes_total{result=\"failure\"}") >= 3);
         List<BigDecimal> attempts = trivy.startsOfRunsWith("--download-db-only");

@@ -1,20 +1,16 @@
 package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.imagegate.server.ReviewServer;
 import dev.imagegate.support.AuditLog;
 import dev.imagegate.support.CraneDouble;
+import dev.imagegate.support.ImageGateHttpTest;
 import dev.imagegate.support.Metrics;
 import dev.imagegate.support.ReviewClient;
-import dev.imagegate.support.TrivyDouble;
-import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,12 +30,11 @@ import static org.awaitility.Awaitility.await;
  * OOM killer does) and a report cut short. Each review is still answered, fails closed with a reason a developer
  * can act on, is audited and counted, and the image is scanned again once the failure has expired from the cache.
  */
-@CamelSpringBootTest
-@AutoConfigureObservability
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "imagegate.review.port=0",
-        "imagegate.trivy.command=" + TrivyDouble.COMMAND,
+@ImageGateHttpTest
+@TestPropertySource(properties = {
         "imagegate.trivy.timeout=60s",
+        // The answer waits for the hung scan the test kills, instead of going out pending at the deadline.
+        "imagegate.review.deadline=20s",
         "imagegate.cache.error-ttl=1s"})
 class TrivyFaultsHttpTest {
 
@@ -50,17 +45,13 @@ class TrivyFaultsHttpTest {
         registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_PIDS", scans::toString);
     }
 
-    @LocalServerPort
-    int port;
-
     @Autowired
-    ReviewServer reviewServer;
+    ReviewClient client;
 
     @Test
     void trivyKilledMidScanFailsTheImageClosedAndTheNextReviewScansAgain() throws Exception {
         AuditLog audit = AuditLog.record();
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
-        Metrics metrics = new Metrics(port);
+        Metrics metrics = new Metrics(client);
         double failedBefore = metrics.value("imagegate_scans_total{outcome=\"failed\"}");
         String image = "registry.test/oom/hang:1";
 
@@ -87,8 +78,6 @@ class TrivyFaultsHttpTest {
 
     @Test
     void aReportCutShortFailsTheImageClosed() {
-        ReviewClient client = new ReviewClient(reviewServer::getPort, () -> port);
-
         JsonNode status = client.review("registry.test/cut/truncated:1", "registry.test/cut/clean:1");
 
         assertThat(status.get("allowed").asBoolean()).isFalse();

@@ -6,15 +6,33 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Supplier;
 
 /** What an operator's Prometheus scrapes from {@code /actuator/prometheus}, read over real HTTP. */
 public final class Metrics {
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final URI scrape;
+    private static final String PATH = "/actuator/prometheus";
+
+    private final Supplier<HttpResponse<String>> scrape;
 
     public Metrics(int managementPort) {
-        this.scrape = URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + PATH)).GET().build();
+        this.scrape = () -> {
+            try {
+                return http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    /** Through the client's management port, as the HTTP tests read the actuator. */
+    public Metrics(ReviewClient client) {
+        this.scrape = () -> client.actuator(PATH);
     }
 
     /** The value of one series, e.g. {@code imagegate_alerts_failed_total{sink="slack"}}; 0 when it is not there yet. */
@@ -24,17 +42,10 @@ public final class Metrics {
     }
 
     public String scrape() {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(scrape).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new AssertionError("HTTP " + response.statusCode() + " from " + scrape);
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        HttpResponse<String> response = scrape.get();
+        if (response.statusCode() != 200) {
+            throw new AssertionError("HTTP " + response.statusCode() + " from " + response.uri());
         }
+        return response.body();
     }
 }

@@ -51,6 +51,7 @@ class AlertRulesTest {
             DB older than imagegate.trivy.max-db-age | ImageGateVulnerabilityDbTooOld
             DB about to be too old                | ImageGateVulnerabilityDbAging
             scans failing                         | ImageGateScansFailing
+            tag lookups without a registry answer | ImageGateTagLookupsFailing
             pending verdicts rising               | ImageGatePendingVerdictsRising
             reviews turned away with 429          | ImageGateReviewsRejected
             policy edit rejected                  | ImageGatePolicyReloadFailed

@@ -31,6 +31,8 @@ class DashboardTest {
             scans by outcome                     | imagegate_scans_total
             scan duration                        | imagegate_scan_duration_seconds
             cache hit ratio                      | imagegate_scan_cache_total
+            tag lookups by outcome               | imagegate_tag_lookups_total
+            tag moves                            | imagegate_tag_moves_total
             queue depth                          | imagegate_scans_queued
             scans running                        | imagegate_scans_in_flight
             vulnerability DB age                 | imagegate_trivy_db_age_seconds

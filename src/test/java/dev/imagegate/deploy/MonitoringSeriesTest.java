@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import dev.imagegate.support.CraneDouble;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,16 +44,20 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Every series the Grafana dashboard and the alert rules read is one ImageGate really exports: the app runs,
- * answers allowed, denied and failed-scan reviews, turns one away with 429, and delivers and dead-letters an
- * alert; then each query's selectors must find samples in {@code /actuator/prometheus}.
+ * answers allowed, denied and failed-scan reviews, notices a moved tag, fails a tag lookup, turns one away with
+ * 429, and delivers and dead-letters an alert; then each query's selectors must find samples in
+ * {@code /actuator/prometheus}.
  */
 @ImageGateHttpTest
 @TestPropertySource(properties = {
         "imagegate.review.deadline=10s",
+        "imagegate.cache.tag-ttl=" + MonitoringSeriesTest.TAG_TTL_SECONDS + "s",
         "imagegate.review.max-in-flight=1",
         "imagegate.alerts.webhook.enabled=true",
         "imagegate.alerts.retries=0"})
 class MonitoringSeriesTest {
+
+    static final int TAG_TTL_SECONDS = 1;
 
     /** Series the rules read from other exporters: kube-state-metrics' pod readiness. */
     private static final Set<String> FROM_OTHER_EXPORTERS = Set.of("kube_pod_container_status_ready");
@@ -61,6 +66,7 @@ class MonitoringSeriesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final TrivyDouble trivy = TestEnvironment.trivy();
+    private static final CraneDouble crane = new CraneDouble();
 
     @RegisterExtension
     static final WireMockExtension webhook = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
@@ -68,6 +74,7 @@ class MonitoringSeriesTest {
     @DynamicPropertySource
     static void peers(DynamicPropertyRegistry registry) {
         registry.add("imagegate.alerts.webhook.url", () -> webhook.baseUrl() + "/hook");
+        registry.add("imagegate.trivy.environment.TRIVY_DOUBLE_REGISTRY", crane::registryFile);
     }
 
     @Autowired
@@ -94,6 +101,14 @@ class MonitoringSeriesTest {
         assertThat(client.review("registry.test/series/missing:1").get("allowed").asBoolean()).isFalse();
         assertThat(client.post(imageReview("unreachable-sink", "registry.test/series/vulnerable:1")).statusCode()).isEqualTo(200);
 
+        crane.push("registry.test/series/moved:1", "clean");
+        assertThat(client.review("registry.test/series/moved:1").get("allowed").asBoolean()).isTrue();
+        crane.push("registry.test/series/moved:1", "clean");
+        await().pollDelay(Duration.ofMillis(TAG_TTL_SECONDS * 1000 + 500)).until(() -> true);
+        assertThat(client.review("registry.test/series/moved:1").get("allowed").asBoolean()).isTrue();
+        crane.failLookups("registry.test/series/gone:1", "GET https://registry.test/v2/series/gone/manifests/1: MANIFEST_UNKNOWN: manifest unknown");
+        assertThat(client.review("registry.test/series/gone:1").get("allowed").asBoolean()).isFalse();
+
         CompletableFuture<HttpResponse<String>> held = CompletableFuture.supplyAsync(
                 () -> client.post(imageReview("default", "registry.test/series/hang:1")));
         await().atMost(Duration.ofSeconds(10)).until(() -> trivy.runsOf("registry.test/series/hang:1").size() == 1);
@@ -112,7 +127,9 @@ class MonitoringSeriesTest {
         assertThat(value(exposition, "imagegate_reviews_rejected_total", "reason", "too-many-in-flight")).isEqualTo(1);
         assertThat(value(exposition, "imagegate_verdicts_pending_total", null, null)).isEqualTo(1);
         assertThat(value(exposition, "imagegate_scan_cache_total", "result", "hit")).isGreaterThanOrEqualTo(1);
-        assertThat(value(exposition, "imagegate_review_duration_seconds_count", null, null)).isEqualTo(6);
+        assertThat(value(exposition, "imagegate_tag_moves_total", null, null)).isEqualTo(1);
+        assertThat(value(exposition, "imagegate_tag_lookups_total", "outcome", "failed")).isEqualTo(1);
+        assertThat(value(exposition, "imagegate_review_duration_seconds_count", null, null)).isEqualTo(9);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -203,7 +203,7 @@ for sink in none hanging; do
   round "sink-$sink" "$PID" $PORT "$WORK/denied.lua" "$ROUND"
   echo "| denied reviews alerting, sink $sink: reviews/s, p50 / p99 | $(cat "$WORK/sink-$sink.rps"), $(cat "$WORK/sink-$sink.p50") / $(cat "$WORK/sink-$sink.p99") ms |"
   if [ $sink = hanging ]; then
-    echo "| alerts dropped with the sink hanging | $(curl -s "http://127.0.0.1:$MGMT/actuator/prometheus" | awk '/^imagegate_alerts_dropped_total/ {print $2}') |"
+    echo "| alerts dropped with the sink hanging | $(curl -s "http://127.0.0.1:$MGMT/actuator/prometheus" | awk '/^imagegate_alerts_dropped_total/ {n += $2} END {print n + 0}') |"
   fi
   stop
 done

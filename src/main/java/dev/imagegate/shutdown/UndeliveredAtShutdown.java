@@ -36,6 +36,12 @@ public class UndeliveredAtShutdown extends EventNotifierSupport {
 
     public UndeliveredAtShutdown(MeterRegistry meters) {
         this.meters = meters;
+        // Only the context's stopping events matter. Without these, Camel makes and offers this notifier four
+        // events per exchange on the review path (2 % of its CPU under load, by JFR).
+        setIgnoreExchangeEvents(true);
+        setIgnoreRouteEvents(true);
+        setIgnoreServiceEvents(true);
+        setIgnoreStepEvents(true);
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +56,16 @@ public class TrivyDatabase {
                     TrivyOutput.explain(new String(result.getStderr().readAllBytes())));
             return;
         }
-        JsonNode version = mapper.readTree(result.getStdout());
+        read(result.getStdout());
+    }
+
+    /** Reads the Trivy server's {@code /version} (client/server mode): its DB is the one scans are judged by. */
+    public void updateFromServer(InputStream json) throws IOException {
+        read(json);
+    }
+
+    private void read(InputStream json) throws IOException {
+        JsonNode version = mapper.readTree(json);
         scannerVersion = version.path("Version").asText(null);
         Instant previous = updatedAt;
         try {

@@ -1,5 +1,6 @@
 package dev.imagegate.scan;
 
+import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.exec.ExecBinding;
 import org.springframework.stereotype.Component;
@@ -47,10 +48,23 @@ public class TrivyRoutes extends RouteBuilder {
         from("timer:trivy-version?delay=0&period=300000").routeId("trivy-version-timer")
                 .to("direct:trivy-version");
 
-        from("direct:trivy-version").routeId("trivy-version")
-                .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
-                .to("direct:exec-trivy")
-                .bean("trivyDatabase", "update");
+        if (properties.clientServerMode()) {
+            // The DB that judges is the server's: its /version answers what 'trivy version' answers standalone.
+            from("direct:trivy-version").routeId("trivy-version")
+                    .setBody(constant(null))
+                    .doTry()
+                        .to(properties.server().replaceAll("/+$", "") + "/version?httpMethod=GET")
+                        .bean("trivyDatabase", "updateFromServer")
+                    .doCatch(Exception.class)
+                        .log(LoggingLevel.WARN, "dev.imagegate.scan.TrivyDatabase",
+                                "the Trivy server's /version failed: ${exception.message}")
+                    .end();
+        } else {
+            from("direct:trivy-version").routeId("trivy-version")
+                    .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
+                    .to("direct:exec-trivy")
+                    .bean("trivyDatabase", "update");
+        }
 
         from("timer:stale-rescans?delay=1000&period=1000").routeId("stale-rescans")
                 .bean("staleScans", "rescanNext");

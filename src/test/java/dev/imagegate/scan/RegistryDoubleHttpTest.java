@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.StreamSupport;
 
 /**
  * One application for the tests of digest-keyed results, with the test-double crane and trivy sharing one
@@ -90,6 +91,14 @@ abstract class RegistryDoubleHttpTest {
 
     String metrics() {
         return client.actuator("/actuator/prometheus").body();
+    }
+
+    /** {@code /actuator/scans}' entry for the digest the test-double crane gives {@code tag}. */
+    JsonNode cached(String tag) {
+        JsonNode results = ReviewClient.json(client.actuator("/actuator/scans").body()).get("results");
+        return StreamSupport.stream(results.spliterator(), false)
+                .filter(e -> e.get("image").asText().equals(CraneDouble.pinned(tag))).findFirst()
+                .orElseThrow(() -> new AssertionError(tag + " is not cached"));
     }
 
     private static Path policyFile(String policy) {

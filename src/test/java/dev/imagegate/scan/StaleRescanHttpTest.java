@@ -1,8 +1,6 @@
 package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.imagegate.support.CraneDouble;
-import dev.imagegate.support.ReviewClient;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -56,7 +53,7 @@ class StaleRescanHttpTest extends RegistryDoubleHttpTest {
         Instant updated = updateDatabase();
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(entry(image).get("dbUpdatedAt").asText()).isEqualTo(updated.toString()));
+                assertThat(cached(image).get("dbUpdatedAt").asText()).isEqualTo(updated.toString()));
         assertThat(trivy.runsOf(image)).hasSize(2);
         assertThat(metrics()).containsPattern("(?m)^imagegate_stale_rescans_total [1-9]");
     }
@@ -93,12 +90,6 @@ class StaleRescanHttpTest extends RegistryDoubleHttpTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private JsonNode entry(String tag) {
-        JsonNode results = ReviewClient.json(client.send(client.actuatorRequest("/actuator/scans").GET().build()).body()).get("results");
-        return StreamSupport.stream(results.spliterator(), false)
-                .filter(e -> e.get("image").asText().equals(CraneDouble.pinned(tag))).findFirst().orElseThrow();
     }
 
     private static Path databaseBuiltAt(Instant builtAt) {

@@ -73,12 +73,7 @@ class KubernetesClientEndToEndIT {
 
     @AfterAll
     void stop() {
-        if (imageGate != null) {
-            imageGate.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        EndToEnd.closeAll(imageGate, registry);
     }
 
     /** One admission for the harness: what kube-apiserver hands the plugin for a pod. */

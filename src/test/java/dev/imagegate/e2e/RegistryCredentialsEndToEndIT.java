@@ -45,12 +45,7 @@ class RegistryCredentialsEndToEndIT {
 
     @AfterAll
     void stop() {
-        if (imageGate != null) {
-            imageGate.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        EndToEnd.closeAll(imageGate, registry);
     }
 
     @Test

@@ -44,12 +44,7 @@ class TagMoveEndToEndIT {
 
     @AfterAll
     void stop() {
-        if (imageGate != null) {
-            imageGate.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        EndToEnd.closeAll(imageGate, registry);
     }
 
     @Test

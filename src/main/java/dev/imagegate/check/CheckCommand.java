@@ -47,6 +47,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -68,6 +69,7 @@ public final class CheckCommand {
     private final ConfigurableApplicationContext context;
     private final PrintStream err;
     private final Clock clock = Clock.systemUTC();
+    private final Set<String> loggedIn = new HashSet<>();
 
     private CheckCommand(CheckOptions options, ConfigurableApplicationContext context, PrintStream err) {
         this.options = options;
@@ -187,7 +189,8 @@ public final class CheckCommand {
 
     /**
      * The digest a tag points to now, from {@code crane digest} run as the webhook's resolve-tag route runs it.
-     * The webhook logs in to a registry only after it refuses a lookup; a one-shot check logs in first.
+     * The webhook logs in to a registry only after it refuses a lookup; a one-shot check logs in to each
+     * registry once, before its first lookup.
      */
     private ImageReference pin(ImageReference image) {
         if (image.isDigestPinned()) {
@@ -196,7 +199,7 @@ public final class CheckCommand {
         CraneCommand command = context.getBean(CraneCommand.class);
         CraneOutput output = context.getBean(CraneOutput.class);
         try {
-            if (command.hasCredentials()) {
+            if (command.hasCredentials() && loggedIn.add(image.domain())) {
                 output.loggedIn(crane(command.loginArguments(image.domain()),
                         new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
             }

@@ -34,10 +34,12 @@ public class CraneCommand {
     private final TrivyCommand trivy;
     private final Optional<Credentials> credentials;
     private final Optional<Path> privateDockerConfig;
+    private final boolean insecure;
 
     public CraneCommand(TrivyCommand trivy) {
         this.trivy = trivy;
         Map<String, String> trivyEnvironment = trivy.environment(System.getenv());
+        this.insecure = Boolean.parseBoolean(trivyEnvironment.getOrDefault("TRIVY_INSECURE", "false"));
         this.credentials = Credentials.of(trivyEnvironment);
         this.privateDockerConfig = credentials.map(unused -> privateDockerConfig(trivyEnvironment));
     }
@@ -45,7 +47,7 @@ public class CraneCommand {
     /** {@code crane digest REPOSITORY:TAG}: the digest of the manifest the tag points to, from a HEAD request. */
     public List<String> digestArguments(ImageReference image) {
         List<String> args = new ArrayList<>(List.of("digest"));
-        if (insecure()) {
+        if (insecure) {
             args.add("--insecure");
         }
         args.add(image.repository() + ":" + (image.tag() == null ? "latest" : image.tag()));
@@ -84,10 +86,6 @@ public class CraneCommand {
                 }
             }
         }
-    }
-
-    private boolean insecure() {
-        return Boolean.parseBoolean(trivy.environment(System.getenv()).getOrDefault("TRIVY_INSECURE", "false"));
     }
 
     /**

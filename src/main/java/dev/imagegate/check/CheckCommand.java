@@ -27,6 +27,13 @@ import dev.imagegate.scan.TrivyOutput;
 import dev.imagegate.scan.TrivyProcessExecutor;
 import dev.imagegate.scan.TrivyProperties;
 import dev.imagegate.scan.UnresolvedTagException;
+import dev.imagegate.signature.CosignCommand;
+import dev.imagegate.signature.CosignOutput;
+import dev.imagegate.signature.CosignProcessExecutor;
+import dev.imagegate.signature.CosignProperties;
+import dev.imagegate.signature.CosignRun;
+import dev.imagegate.signature.KeySet;
+import dev.imagegate.signature.SignatureOutcome;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.exec.ExecCommand;
 import org.apache.camel.component.exec.ExecResult;
@@ -117,7 +124,7 @@ public final class CheckCommand {
         List<ImageCheck> checks = new ArrayList<>();
         for (ImageCheck unchecked : review) {
             ImageCheck check = unchecked.validated(ImageReference::parse);
-            checks.add(check.needsScan() ? scanned(check, report) : check);
+            checks.add(signed(check.needsScan() ? scanned(check, report) : check));
         }
         return review.withChecks(checks).decision(clock.instant());
     }
@@ -127,7 +134,8 @@ public final class CheckCommand {
         Path file = options.policy() != null ? options.policy() : context.getBean(PolicyProperties.class).file();
         try {
             // check waits for every scan, so no verdict is ever pending and onPending plays no part.
-            return PolicyReader.read(Files.readAllBytes(file), Action.DENY, clock);
+            Path directory = file.toAbsolutePath().getParent();
+            return PolicyReader.read(Files.readAllBytes(file), directory != null ? directory : Path.of("."), Action.DENY, clock);
         } catch (NoSuchFileException e) {
             if (options.policy() != null) {
                 throw new UsageException("policy file " + file + " does not exist");
@@ -166,6 +174,38 @@ public final class CheckCommand {
             // As the webhook's Scanner answers a tag its registry cannot resolve: a scan failure, no digest.
             return check.scanned(CompletableFuture.failedFuture(e),
                     CompletableFuture.completedFuture(new ScanOutcome.ScanFailed(e.getMessage())));
+        }
+    }
+
+    /**
+     * The check with its signature verified as the webhook verifies it: the digest the scan judged (or the tag
+     * looked up now), each key of the rule in turn, with cosign run as the webhook's verify-signature route runs it.
+     */
+    private ImageCheck signed(ImageCheck check) {
+        if (!check.needsSignature()) {
+            return check;
+        }
+        KeySet keys = check.policy().signatureRule(check.reference(), check.namespace()).orElseThrow().keys();
+        ImageReference image;
+        try {
+            image = check.pinned() != null && !check.pinned().isCompletedExceptionally() && check.pinned().join().isDigestPinned()
+                    ? check.pinned().join() : pin(check.reference());
+        } catch (UnresolvedTagException e) {
+            return check.signed(CompletableFuture.failedFuture(e),
+                    CompletableFuture.completedFuture(new SignatureOutcome.CheckFailed(e.getMessage())));
+        }
+        return check.signed(CompletableFuture.completedFuture(image), CompletableFuture.completedFuture(
+                keys.verify(key -> cosign(new CosignRun(image, key, keys.transparencyLog())))));
+    }
+
+    private SignatureOutcome cosign(CosignRun run) {
+        CosignProperties properties = context.getBean(CosignProperties.class);
+        CosignOutput output = context.getBean(CosignOutput.class);
+        try {
+            return output.outcome(execute(context.getBean(CosignProcessExecutor.class), properties.command(),
+                    context.getBean(CosignCommand.class).verifyArguments(run), properties.timeout(), null), run);
+        } catch (Exception e) {
+            return output.failure(e);
         }
     }
 

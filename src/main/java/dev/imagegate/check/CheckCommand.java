@@ -202,8 +202,11 @@ public final class CheckCommand {
         CosignProperties properties = context.getBean(CosignProperties.class);
         CosignOutput output = context.getBean(CosignOutput.class);
         try {
+            logInOnce(run.image().domain());
             return output.outcome(execute(context.getBean(CosignProcessExecutor.class), properties.command(),
                     context.getBean(CosignCommand.class).verifyArguments(run), properties.timeout(), null), run);
+        } catch (UnresolvedTagException e) {
+            return new SignatureOutcome.CheckFailed(e.getMessage());
         } catch (Exception e) {
             return output.failure(e);
         }
@@ -239,13 +242,19 @@ public final class CheckCommand {
         CraneCommand command = context.getBean(CraneCommand.class);
         CraneOutput output = context.getBean(CraneOutput.class);
         try {
-            if (command.hasCredentials() && loggedIn.add(image.domain())) {
-                output.loggedIn(crane(command.loginArguments(image.domain()),
-                        new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
-            }
+            logInOnce(image.domain());
             return image.at(output.digest(crane(command.digestArguments(image), null)));
         } catch (IOException e) {
             throw new UnresolvedTagException("could not run crane: " + e.getMessage(), false);
+        }
+    }
+
+    /** trivy's credentials into crane's docker config (which cosign reads too), once per registry, before its first use. */
+    private void logInOnce(String registry) throws IOException {
+        CraneCommand command = context.getBean(CraneCommand.class);
+        if (command.hasCredentials() && loggedIn.add(registry)) {
+            context.getBean(CraneOutput.class).loggedIn(crane(command.loginArguments(registry),
+                    new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
         }
     }
 

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.imagegate.image.ImageReference;
 import dev.imagegate.scan.CacheProperties;
+import dev.imagegate.scan.CraneCommand;
 import dev.imagegate.scan.ProcessSlots;
 import dev.imagegate.scan.ScannerBusyException;
 import dev.imagegate.scan.UnresolvedTagException;
@@ -16,8 +17,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,10 +42,13 @@ public class SignatureVerifier {
     private final ThreadPoolExecutor slots;
     private final AsyncLoadingCache<Verification, SignatureOutcome> results;
     private final MeterRegistry meters;
+    private final CraneCommand crane;
+    private final Set<String> loggedIn = ConcurrentHashMap.newKeySet();
 
     public SignatureVerifier(ProducerTemplate cosign, CosignProperties properties, CacheProperties cache,
-                             MeterRegistry meters) {
+                             MeterRegistry meters, CraneCommand crane) {
         this.cosign = cosign;
+        this.crane = crane;
         this.meters = meters;
         this.slots = ProcessSlots.of("cosign-verify", properties.maxConcurrent(), properties.queueSize());
         this.results = Caffeine.newBuilder()
@@ -85,13 +91,36 @@ public class SignatureVerifier {
 
     private SignatureOutcome run(Verification verification) {
         ImageReference image = ImageReference.parse(verification.byDigest());
-        SignatureOutcome outcome = verification.keys().verify(key -> runCosign(
-                new CosignRun(image, key, verification.keys().transparencyLog())));
+        SignatureOutcome outcome = runCosign(image, verification.keys());
+        if (refused(outcome) && crane.hasCredentials() && loggedIn.add(image.domain())) {
+            // cosign reads crane's docker config: a registry that refuses it gets trivy's credentials there once,
+            // as crane's own lookups do, and is asked again.
+            logIn(image.domain());
+            outcome = runCosign(image, verification.keys());
+        }
         meters.counter("imagegate.signature.checks", "result", result(outcome)).increment();
         if (outcome instanceof SignatureOutcome.CheckFailed failed) {
             log.info("signature check of {} failed: {}", verification.byDigest(), failed.reason());
         }
         return outcome;
+    }
+
+    private SignatureOutcome runCosign(ImageReference image, KeySet keys) {
+        return keys.verify(key -> runCosign(new CosignRun(image, key, keys.transparencyLog())));
+    }
+
+    private static boolean refused(SignatureOutcome outcome) {
+        return outcome instanceof SignatureOutcome.CheckFailed failed
+                && (failed.reason().contains("UNAUTHORIZED") || failed.reason().contains("DENIED"));
+    }
+
+    private void logIn(String registry) {
+        try {
+            cosign.requestBody("direct:crane-login", registry);
+        } catch (RuntimeException e) {
+            loggedIn.remove(registry);
+            log.info("could not store the registry credentials for {}: {}", registry, e.getMessage());
+        }
     }
 
     private SignatureOutcome runCosign(CosignRun run) {

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed number of threads, each running one external process at a time (trivy, crane), and a bounded
+ * A fixed number of threads, each running one external process at a time (trivy, crane, cosign), and a bounded
  * queue: past it a task is rejected rather than left to pile up.
  */
 public final class ProcessSlots {

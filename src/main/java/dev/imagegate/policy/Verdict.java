@@ -50,6 +50,11 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
         return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, signature);
     }
 
+    /** True when the image is admitted only because its signature rule audits what would have denied it. */
+    public boolean wouldBeDeniedBySignature() {
+        return allowed && signature != null && signature.endsWith(" (audit)");
+    }
+
     /** This verdict, with what the signature check found. */
     public Verdict signed(String found) {
         return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, found);

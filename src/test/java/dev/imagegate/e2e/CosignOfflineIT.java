@@ -94,6 +94,17 @@ class CosignOfflineIT {
     }
 
     @Test
+    void aRegistryThatRefusesTheSignatureLookupIsAFailedCheckNotAMissingSignature() throws Exception {
+        try (SignatureRefusingRegistry refusing = new SignatureRefusingRegistry(registry)) {
+            String throughRefusing = signed.replace(registry.host(), refusing.host());
+
+            SignatureOutcome outcome = verify(throughRefusing, release);
+
+            assertThat(outcome).isEqualTo(new SignatureOutcome.CheckFailed("registry denied the scanner access (DENIED)"));
+        }
+    }
+
+    @Test
     void withoutTheTrustedRootTheSameCosignGoesToTheNetwork() throws Exception {
         List<String> before = proxy.connections();
         List<String> arguments = new ArrayList<>(List.of("verify", "--key", release.toString(),

@@ -71,7 +71,7 @@ public class SignatureVerifier {
     }
 
     /** The {@code result} tag of {@code imagegate_signature_checks_total} for an outcome. */
-    public static String result(SignatureOutcome outcome) {
+    private static String result(SignatureOutcome outcome) {
         if (outcome instanceof SignatureOutcome.Verified) {
             return "verified";
         }

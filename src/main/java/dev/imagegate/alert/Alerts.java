@@ -121,7 +121,7 @@ public class Alerts implements HealthIndicator {
     }
 
     private static String kindOf(Decision decision) {
-        boolean wouldDeny = decision.verdicts().stream().anyMatch(v -> !v.allowed());
+        boolean wouldDeny = decision.verdicts().stream().anyMatch(v -> !v.allowed() || v.wouldBeDeniedBySignature());
         if (decision.mode().equals("break-glass")) {
             return "break-glass";
         }

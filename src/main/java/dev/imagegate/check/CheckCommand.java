@@ -31,6 +31,13 @@ import dev.imagegate.scan.TrivyOutput;
 import dev.imagegate.scan.TrivyProcessExecutor;
 import dev.imagegate.scan.TrivyProperties;
 import dev.imagegate.scan.UnresolvedTagException;
+import dev.imagegate.signature.CosignCommand;
+import dev.imagegate.signature.CosignOutput;
+import dev.imagegate.signature.CosignProcessExecutor;
+import dev.imagegate.signature.CosignProperties;
+import dev.imagegate.signature.CosignRun;
+import dev.imagegate.signature.KeySet;
+import dev.imagegate.signature.SignatureOutcome;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.exec.ExecCommand;
 import org.apache.camel.component.exec.ExecResult;
@@ -169,7 +176,7 @@ public final class CheckCommand {
         List<ImageCheck> checks = new ArrayList<>();
         for (ImageCheck unchecked : review) {
             ImageCheck check = unchecked.validated(ImageReference::parse);
-            checks.add(check.needsScan() ? scanned(check, report) : check);
+            checks.add(signed(check.needsScan() ? scanned(check, report) : check));
         }
         return review.withChecks(checks).decision(clock.instant());
     }
@@ -179,7 +186,8 @@ public final class CheckCommand {
         Path file = options.policy() != null ? options.policy() : context.getBean(PolicyProperties.class).file();
         try {
             // check waits for every scan, so no verdict is ever pending and onPending plays no part.
-            return PolicyReader.read(Files.readAllBytes(file), Action.DENY, clock);
+            Path directory = file.toAbsolutePath().getParent();
+            return PolicyReader.read(Files.readAllBytes(file), directory != null ? directory : Path.of("."), Action.DENY, clock);
         } catch (NoSuchFileException e) {
             if (options.policy() != null) {
                 throw new UsageException("policy file " + file + " does not exist");
@@ -221,6 +229,41 @@ public final class CheckCommand {
         }
     }
 
+    /**
+     * The check with its signature verified as the webhook verifies it: the digest the scan judged (or the tag
+     * looked up now), each key of the rule in turn, with cosign run as the webhook's verify-signature route runs it.
+     */
+    private ImageCheck signed(ImageCheck check) {
+        if (!check.needsSignature()) {
+            return check;
+        }
+        KeySet keys = check.policy().signatureRule(check.reference(), check.namespace()).orElseThrow().keys();
+        ImageReference image;
+        try {
+            image = check.pinned() != null && !check.pinned().isCompletedExceptionally() && check.pinned().join().isDigestPinned()
+                    ? check.pinned().join() : pin(check.reference());
+        } catch (UnresolvedTagException e) {
+            return check.signed(CompletableFuture.failedFuture(e),
+                    CompletableFuture.completedFuture(new SignatureOutcome.CheckFailed(e.getMessage())));
+        }
+        return check.signed(CompletableFuture.completedFuture(image), CompletableFuture.completedFuture(
+                keys.verify(key -> cosign(new CosignRun(image, key, keys.transparencyLog())))));
+    }
+
+    private SignatureOutcome cosign(CosignRun run) {
+        CosignProperties properties = context.getBean(CosignProperties.class);
+        CosignOutput output = context.getBean(CosignOutput.class);
+        try {
+            logInOnce(run.image().domain());
+            return output.outcome(execute(context.getBean(CosignProcessExecutor.class), properties.command(),
+                    context.getBean(CosignCommand.class).verifyArguments(run), properties.timeout(), null), run);
+        } catch (UnresolvedTagException e) {
+            return new SignatureOutcome.CheckFailed(e.getMessage());
+        } catch (Exception e) {
+            return output.failure(e);
+        }
+    }
+
     /** The image at the digest trivy's report names for its repository (RepoDigests), or as written if none. */
     private static ImageReference pinnedBy(ScanReport report, ImageReference image) {
         if (image.isDigestPinned()) {
@@ -251,13 +294,19 @@ public final class CheckCommand {
         CraneCommand command = context.getBean(CraneCommand.class);
         CraneOutput output = context.getBean(CraneOutput.class);
         try {
-            if (command.hasCredentials() && loggedIn.add(image.domain())) {
-                output.loggedIn(crane(command.loginArguments(image.domain()),
-                        new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
-            }
+            logInOnce(image.domain());
             return image.at(output.digest(crane(command.digestArguments(image), null)));
         } catch (IOException e) {
             throw new UnresolvedTagException("could not run crane: " + e.getMessage(), false);
+        }
+    }
+
+    /** trivy's credentials into crane's docker config (which cosign reads too), once per registry, before its first use. */
+    private void logInOnce(String registry) throws IOException {
+        CraneCommand command = context.getBean(CraneCommand.class);
+        if (command.hasCredentials() && loggedIn.add(registry)) {
+            context.getBean(CraneOutput.class).loggedIn(crane(command.loginArguments(registry),
+                    new ByteArrayInputStream(command.password().getBytes(StandardCharsets.UTF_8))));
         }
     }
 

@@ -5,7 +5,14 @@ import dev.imagegate.policy.PolicyDocument.Settings;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.ScanOutcome;
 import dev.imagegate.scan.Severity;
+import dev.imagegate.signature.KeySet;
+import dev.imagegate.signature.SignatureOutcome;
+import dev.imagegate.signature.SigningKey;
+import dev.imagegate.signature.TransparencyLog;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -43,11 +50,13 @@ public final class Policy {
     private final List<ExceptionRule> exceptions;
     private final Set<String> exemptNamespaces;
     private final Set<String> breakGlassNamespaces;
+    private final List<SignatureRule> signatureRules;
     private final Clock clock;
 
     private Policy(Settings defaults, Map<String, Settings> overrides, List<String> registries,
                    List<ImagePattern> allowImages, List<ImagePattern> denyImages, List<ExceptionRule> exceptions,
-                   Set<String> exemptNamespaces, Set<String> breakGlassNamespaces, Clock clock) {
+                   Set<String> exemptNamespaces, Set<String> breakGlassNamespaces, List<SignatureRule> signatureRules,
+                   Clock clock) {
         this.defaults = defaults;
         this.overrides = overrides;
         this.registries = registries;
@@ -56,17 +65,27 @@ public final class Policy {
         this.exceptions = exceptions;
         this.exemptNamespaces = exemptNamespaces;
         this.breakGlassNamespaces = breakGlassNamespaces;
+        this.signatureRules = signatureRules;
         this.clock = clock;
     }
 
     /** Deny at or above HIGH, fail closed, everywhere: the rule before any policy file. */
     public static Policy builtIn(Action onPending, Clock clock) {
         return new Policy(BUILT_IN.overriddenBy(new Settings(null, null, null, null, null, onPending, null)), Map.of(),
-                List.of(), List.of(), List.of(), List.of(), Set.of(), Set.of(), clock);
+                List.of(), List.of(), List.of(), List.of(), Set.of(), Set.of(), List.of(), clock);
     }
 
     /** Checks a policy file and builds its rules; unset settings keep the built-in rule's. */
     public static Policy from(PolicyDocument document, Action onPending, Clock clock) {
+        return from(document, Path.of("."), onPending, clock);
+    }
+
+    /**
+     * Checks a policy file and builds its rules; unset settings keep the built-in rule's.
+     *
+     * @param directory where the policy file is: key files are named relative to it
+     */
+    public static Policy from(PolicyDocument document, Path directory, Action onPending, Clock clock) {
         Settings defaults = builtIn(onPending, clock).defaults.overriddenBy(orEmpty(document.defaults()));
         checkMaxCounts("defaults", defaults.maxCounts());
         Map<String, Settings> overrides = new LinkedHashMap<>();
@@ -86,7 +105,7 @@ public final class Policy {
                 Set.copyOf(nonBlank("namespaces.exempt", namespaces == null ? null : namespaces.exempt())),
                 Set.copyOf(nonBlank("breakGlass.namespaces",
                         document.breakGlass() == null ? null : document.breakGlass().namespaces())),
-                clock);
+                signatureRules(document.signatures(), directory), clock);
     }
 
     /** An image whose reference is not one: denied without a scan, unless its namespace is exempt. */
@@ -137,6 +156,66 @@ public final class Policy {
     /** An image whose scan has not finished in time for its review; it goes on in the background. */
     public Verdict pending(String image, String reason, String namespace) {
         return byAction(image, Verdict.Status.PENDING, settingsFor(namespace).onPending(), reason);
+    }
+
+    /**
+     * The signature rule an image must satisfy in a namespace: the first that matches it, none in an exempt
+     * namespace. An image no rule matches is not checked for signatures.
+     */
+    public Optional<SignatureRule> signatureRule(ImageReference image, String namespace) {
+        if (exemptNamespaces.contains(namespace)) {
+            return Optional.empty();
+        }
+        return signatureRules.stream().filter(rule -> rule.matches(image, namespace)).findFirst();
+    }
+
+    /**
+     * {@code verdict} (by rule or by scan) with the signature rule's say: the image needs both. A signature that
+     * did not verify denies the image, its reason first, or, under an audit rule, is recorded as what would
+     * have denied it; a check still running makes the image pending unless the verdict is a denial already.
+     *
+     * @param outcome       the finished check, or null while it runs
+     * @param pendingReason why the check has no outcome yet
+     */
+    public Verdict withSignature(Verdict verdict, ImageReference image, String namespace, SignatureOutcome outcome,
+                                 String pendingReason) {
+        Optional<SignatureRule> rule = signatureRule(image, namespace);
+        if (rule.isEmpty()) {
+            return verdict;
+        }
+        boolean audit = rule.get().action() == SignatureAction.AUDIT;
+        if (outcome == null) {
+            if (audit || (!verdict.allowed() && verdict.status() != Verdict.Status.PENDING)) {
+                return verdict.signed("pending");
+            }
+            return pending(verdict.image(), pendingReason, namespace).at(verdict.digest()).signed("pending");
+        }
+        if (outcome instanceof SignatureOutcome.Verified verified) {
+            return verdict.signed("verified by " + verified.key());
+        }
+        String names = rule.get().keys().names();
+        String problem;
+        String found;
+        if (outcome instanceof SignatureOutcome.NotSigned) {
+            problem = "not signed by any of " + names + " (no signature found)";
+            found = "missing";
+        } else if (outcome instanceof SignatureOutcome.NoMatch) {
+            problem = "signature does not match " + names;
+            found = "mismatch";
+        } else {
+            problem = "signature check failed: " + ((SignatureOutcome.CheckFailed) outcome).reason();
+            found = "check failed";
+        }
+        if (audit) {
+            return new Verdict(verdict.image(), verdict.status(), verdict.allowed(),
+                    verdict.reason() + "; audit: would deny: " + problem, verdict.findings(), verdict.highest(),
+                    verdict.exceptions(), verdict.digest(), found + " (audit)");
+        }
+        Verdict.Status status = outcome instanceof SignatureOutcome.CheckFailed
+                ? Verdict.Status.SIGNATURE_CHECK_FAILED : Verdict.Status.UNSIGNED;
+        String reason = "denied: " + problem + (verdict.allowed() ? "" : "; " + verdict.reason().replaceFirst("^denied: ", ""));
+        return new Verdict(verdict.image(), status, false, reason, verdict.findings(), verdict.highest(),
+                verdict.exceptions(), verdict.digest(), found);
     }
 
     /** How a review in this namespace is enforced; break-glass needs a permitting namespace and a reason. */
@@ -253,6 +332,65 @@ public final class Policy {
 
     private static List<ImagePattern> patterns(String field, List<String> globs) {
         return nonBlank(field, globs).stream().map(ImagePattern::of).toList();
+    }
+
+    private static List<SignatureRule> signatureRules(List<PolicyDocument.SignatureEntry> entries, Path directory) {
+        if (entries == null) {
+            return List.of();
+        }
+        List<SignatureRule> rules = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            PolicyDocument.SignatureEntry entry = entries.get(i);
+            String field = "signatures[" + i + "]";
+            if (entry == null || entry.images() == null || entry.images().isEmpty()) {
+                throw new InvalidPolicyException(field + ".images", "missing: the images that must be signed");
+            }
+            if (entry.keys() == null || entry.keys().isEmpty()) {
+                throw new InvalidPolicyException(field + ".keys", "missing: the public keys a signature may be made with");
+            }
+            List<SigningKey> keys = new ArrayList<>();
+            for (int k = 0; k < entry.keys().size(); k++) {
+                SigningKey key = signingKey(entry.keys().get(k), field + ".keys[" + k + "]", directory);
+                if (keys.stream().anyMatch(other -> other.name().equals(key.name()))) {
+                    throw new InvalidPolicyException(field + ".keys[" + k + "].name",
+                            "\"" + key.name() + "\" names two keys of this rule");
+                }
+                keys.add(key);
+            }
+            TransparencyLog log = entry.transparencyLog() == null ? TransparencyLog.REQUIRED : entry.transparencyLog();
+            rules.add(new SignatureRule(patterns(field + ".images", entry.images()),
+                    nonBlank(field + ".namespaces", entry.namespaces()), new KeySet(keys, log),
+                    entry.action() == null ? SignatureAction.DENY : entry.action()));
+        }
+        return List.copyOf(rules);
+    }
+
+    /** A key inline or from its file, checked to be a public key cosign can verify with. */
+    private static SigningKey signingKey(PolicyDocument.KeyEntry entry, String field, Path directory) {
+        if (entry == null || entry.name() == null || entry.name().isBlank()) {
+            throw new InvalidPolicyException(field + ".name", "missing: the name reasons give the key");
+        }
+        boolean inline = entry.publicKey() != null && !entry.publicKey().isBlank();
+        boolean inFile = entry.file() != null && !entry.file().isBlank();
+        if (inline == inFile) {
+            throw new InvalidPolicyException(field, "give the key as publicKey (PEM) or as file, one of the two");
+        }
+        String pem;
+        String where = field + (inline ? ".publicKey" : ".file");
+        if (inline) {
+            pem = entry.publicKey();
+        } else {
+            Path file = directory.resolve(entry.file());
+            try {
+                pem = Files.readString(file);
+            } catch (IOException e) {
+                throw new InvalidPolicyException(where, "cannot read " + file + ": " + e.getClass().getSimpleName());
+            }
+        }
+        SigningKey.problemWith(pem).ifPresent(problem -> {
+            throw new InvalidPolicyException(where, problem);
+        });
+        return new SigningKey(entry.name(), pem.strip() + "\n");
     }
 
     private static List<ExceptionRule> exceptionRules(List<PolicyDocument.ExceptionEntry> entries) {

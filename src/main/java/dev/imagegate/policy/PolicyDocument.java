@@ -1,6 +1,7 @@
 package dev.imagegate.policy;
 
 import dev.imagegate.scan.Severity;
+import dev.imagegate.signature.TransparencyLog;
 
 import java.time.LocalDate;
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.Map;
 
 /** The policy file as written (YAML); {@link Policy#from} checks it and turns it into rules. */
 public record PolicyDocument(Settings defaults, List<String> registries, ImageLists images, List<ExceptionEntry> exceptions,
-                             NamespaceSection namespaces, BreakGlassSection breakGlass) {
+                             NamespaceSection namespaces, BreakGlassSection breakGlass, List<SignatureEntry> signatures) {
 
     /** The rules that namespaces may override; a null field is "not set here". */
     public record Settings(Mode mode, Severity severity, Map<Severity, Integer> maxCounts, Boolean ignoreUnfixed,
@@ -37,5 +38,14 @@ public record PolicyDocument(Settings defaults, List<String> registries, ImageLi
     }
 
     public record BreakGlassSection(List<String> namespaces) {
+    }
+
+    /** Images that must be signed by one of {@code keys}; {@link Policy#from} checks it. */
+    public record SignatureEntry(List<String> images, List<String> namespaces, List<KeyEntry> keys,
+                                 TransparencyLog transparencyLog, SignatureAction action) {
+    }
+
+    /** A public key, inline ({@code publicKey}, PEM) or in a file ({@code file}, relative to the policy file). */
+    public record KeyEntry(String name, String publicKey, String file) {
     }
 }

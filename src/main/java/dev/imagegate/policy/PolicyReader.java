@@ -17,6 +17,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -42,8 +43,17 @@ public final class PolicyReader {
     private PolicyReader() {
     }
 
-    /** The policy the file describes; an empty file is the built-in rule. */
+    /** The policy the file describes; an empty file is the built-in rule. Key files are relative to the working directory. */
     public static Policy read(byte[] content, Action onPending, Clock clock) {
+        return read(content, Path.of("."), onPending, clock);
+    }
+
+    /**
+     * The policy the file describes; an empty file is the built-in rule.
+     *
+     * @param directory where the policy file is: key files ({@code signatures[].keys[].file}) are relative to it
+     */
+    public static Policy read(byte[] content, Path directory, Action onPending, Clock clock) {
         if (onlyComments(content)) {
             return Policy.builtIn(onPending, clock);
         }
@@ -51,7 +61,7 @@ public final class PolicyReader {
         try {
             lines = fieldLines(content);
             PolicyDocument document = YAML.readValue(content, PolicyDocument.class);
-            return document == null ? Policy.builtIn(onPending, clock) : Policy.from(document, onPending, clock);
+            return document == null ? Policy.builtIn(onPending, clock) : Policy.from(document, directory, onPending, clock);
         } catch (JsonProcessingException e) {
             throw new InvalidPolicyException(describe(e, lines));
         } catch (InvalidPolicyException e) {

@@ -75,7 +75,7 @@ public class PolicyStore {
             return;
         }
         try {
-            current = PolicyReader.read(content, onPending, clock);
+            current = PolicyReader.read(content, directory(), onPending, clock);
             loadedContent = content;
             loadedAt = clock.instant();
             lastError = null;
@@ -97,6 +97,12 @@ public class PolicyStore {
 
     public Path file() {
         return properties.file();
+    }
+
+    /** Key files are named relative to the policy file. */
+    private Path directory() {
+        Path parent = properties.file().toAbsolutePath().getParent();
+        return parent != null ? parent : Path.of(".");
     }
 
     private void fail(String error, byte[] content) {

@@ -16,12 +16,15 @@ import java.util.List;
  * @param highest    the most severe of those findings, or null when there are none
  * @param exceptions the policy exceptions that excused findings of this image, described
  * @param digest     the digest that was judged ({@code sha256:...}), or null when the image was not looked up
+ * @param signature  what the signature check found ("verified by release", "missing"), or null when no
+ *                   signature rule applies
  */
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
-                      Severity highest, List<String> exceptions, String digest) {
+                      Severity highest, List<String> exceptions, String digest, String signature) {
 
     /** What decided the verdict; {@code NOT_CHECKED}: a step of an edited review route left the image out. */
-    public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED }
+    public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED,
+        UNSIGNED, SIGNATURE_CHECK_FAILED }
 
     public Verdict {
         findings = List.copyOf(findings);
@@ -30,7 +33,12 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
                    Severity highest, List<String> exceptions) {
-        this(image, status, allowed, reason, findings, highest, exceptions, null);
+        this(image, status, allowed, reason, findings, highest, exceptions, null, null);
+    }
+
+    public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
+                   Severity highest, List<String> exceptions, String digest) {
+        this(image, status, allowed, reason, findings, highest, exceptions, digest, null);
     }
 
     public static Verdict of(String image, Status status, boolean allowed, String reason) {
@@ -39,6 +47,16 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     /** This verdict, about the image at {@code digest}. */
     public Verdict at(String digest) {
-        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest);
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, signature);
+    }
+
+    /** True when the image is admitted only because its signature rule audits what would have denied it. */
+    public boolean wouldBeDeniedBySignature() {
+        return allowed && signature != null && signature.endsWith(" (audit)");
+    }
+
+    /** This verdict, with what the signature check found. */
+    public Verdict signed(String found) {
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, found);
     }
 }

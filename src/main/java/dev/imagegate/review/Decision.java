@@ -133,6 +133,12 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
         if (pending > 0) {
             annotations.put("pending-images", String.valueOf(pending));
         }
+        List<Verdict> signed = verdicts.stream().filter(v -> v.signature() != null).toList();
+        if (!signed.isEmpty()) {
+            // One image: what its check found; several: each image with what its check found.
+            annotations.put("signature", truncate(signed.size() == 1 ? signed.get(0).signature() : signed.stream()
+                    .map(v -> shown(v.image()) + ": " + v.signature()).collect(Collectors.joining("; ")), ANNOTATION_VALUE_LIMIT));
+        }
         List<String> exceptions = verdicts.stream().flatMap(v -> v.exceptions().stream()).distinct().toList();
         if (!exceptions.isEmpty()) {
             annotations.put("exceptions-applied", truncate(oneLine(String.join("; ", exceptions)), ANNOTATION_VALUE_LIMIT));

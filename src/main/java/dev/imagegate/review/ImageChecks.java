@@ -4,11 +4,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.imagegate.image.ImageReference;
 import dev.imagegate.scan.Scanner;
+import dev.imagegate.signature.SignatureVerifier;
 import org.springframework.stereotype.Component;
 
 import java.util.concurrent.CompletableFuture;
 
-/** The per-image steps of {@code routes/review.yaml}'s split: validate, then scan. */
+/** The per-image steps of {@code routes/review.yaml}'s split: validate, scan, verify the signature. */
 @Component("imageChecks")
 public class ImageChecks {
 
@@ -16,10 +17,12 @@ public class ImageChecks {
     private static final int REFERENCES_KEPT = 10_000;
 
     private final Scanner scanner;
+    private final SignatureVerifier signatures;
     private final Cache<String, ImageReference> references = Caffeine.newBuilder().maximumSize(REFERENCES_KEPT).build();
 
-    public ImageChecks(Scanner scanner) {
+    public ImageChecks(Scanner scanner, SignatureVerifier signatures) {
         this.scanner = scanner;
+        this.signatures = signatures;
     }
 
     /** The reference grammar (invalid: denied, never scanned), then the policy's rules that need no scan. */
@@ -38,5 +41,19 @@ public class ImageChecks {
         }
         CompletableFuture<ImageReference> pinned = scanner.pin(check.reference());
         return check.scanned(pinned, scanner.scan(pinned));
+    }
+
+    /**
+     * The image with the signature check of the digest it stands for (the one its scan judges; a tag is looked
+     * up only once), cached per digest and key set, not waited for. Images no signature rule applies to, or
+     * that a rule denied already, pass unchanged.
+     */
+    public ImageCheck verifySignature(ImageCheck check) {
+        if (!check.needsSignature()) {
+            return check;
+        }
+        CompletableFuture<ImageReference> pinned = check.pinned() != null ? check.pinned() : scanner.pin(check.reference());
+        return check.signed(pinned, signatures.verify(pinned,
+                check.policy().signatureRule(check.reference(), check.namespace()).orElseThrow().keys()));
     }
 }

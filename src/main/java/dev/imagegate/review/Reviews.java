@@ -96,8 +96,8 @@ public class Reviews {
     }
 
     private void awaitScans(Review review) {
-        CompletableFuture<?>[] scans = review.checks().values().stream().map(ImageCheck::scan)
-                .filter(scan -> scan != null).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] scans = review.checks().values().stream().flatMap(ImageCheck::running)
+                .toArray(CompletableFuture[]::new);
         long remaining = review.deadline().toEpochMilli() - clock.millis();
         try {
             CompletableFuture.allOf(scans).get(Math.max(0, remaining), TimeUnit.MILLISECONDS);

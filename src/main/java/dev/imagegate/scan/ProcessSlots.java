@@ -6,15 +6,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed number of threads, each running one external process at a time (trivy, crane), and a bounded
+ * A fixed number of threads, each running one external process at a time (trivy, crane, cosign), and a bounded
  * queue: past it a task is rejected rather than left to pile up.
  */
-final class ProcessSlots {
+public final class ProcessSlots {
 
     private ProcessSlots() {
     }
 
-    static ThreadPoolExecutor of(String threadName, int slots, int queueSize) {
+    public static ThreadPoolExecutor of(String threadName, int slots, int queueSize) {
         AtomicInteger count = new AtomicInteger();
         return new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(Math.max(1, queueSize)),
                 runnable -> {

@@ -114,7 +114,7 @@ public class TrivyOutput {
     }
 
     /** The part of trivy's stderr a developer can act on, on one line. */
-    static String explain(String stderr) {
+    public static String explain(String stderr) {
         for (Map.Entry<Pattern, String> peer : PEER_ERRORS) {
             Matcher failure = peer.getKey().matcher(stderr);
             if (failure.find()) {

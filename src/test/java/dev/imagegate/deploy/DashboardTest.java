@@ -33,6 +33,7 @@ class DashboardTest {
             cache hit ratio                      | imagegate_scan_cache_total
             tag lookups by outcome               | imagegate_tag_lookups_total
             tag moves                            | imagegate_tag_moves_total
+            signature checks by result           | imagegate_signature_checks_total
             queue depth                          | imagegate_scans_queued
             scans running                        | imagegate_scans_in_flight
             vulnerability DB age                 | imagegate_trivy_db_age_seconds

@@ -25,11 +25,16 @@ public final class TestEnvironment implements ApplicationContextInitializer<Gene
     public static final Path SHIPPED_ROUTES = Path.of("routes");
 
     private static final TrivyDouble TRIVY = new TrivyDouble();
+    private static final CosignDouble COSIGN = new CosignDouble();
     private static final Path POLICY = copyOf(SHIPPED_POLICY);
     private static final ConfigMapRoutes ROUTES = ConfigMapRoutes.of(SHIPPED_ROUTES);
 
     public static TrivyDouble trivy() {
         return TRIVY;
+    }
+
+    public static CosignDouble cosign() {
+        return COSIGN;
     }
 
     /** The policy file the applications read; a test that edits it puts {@link #SHIPPED_POLICY} back. */
@@ -50,6 +55,8 @@ public final class TestEnvironment implements ApplicationContextInitializer<Gene
         MutablePropertySources sources = context.getEnvironment().getPropertySources();
         MapPropertySource environment = new MapPropertySource("imagegate-test-environment", Map.of(
                 "imagegate.trivy.environment.TRIVY_DOUBLE_LOG", TRIVY.logFile(),
+                "imagegate.trivy.environment.TRIVY_DOUBLE_SIGNATURES", COSIGN.signaturesFile(),
+                "imagegate.trivy.environment.TRIVY_DOUBLE_COSIGN_LOG", COSIGN.logFile(),
                 "imagegate.policy.file", POLICY.toString(),
                 "imagegate.routes-dir", ROUTES.directory().toString()));
         sources.stream().map(PropertySource::getName).filter(name -> name.startsWith("Config resource")).findFirst()

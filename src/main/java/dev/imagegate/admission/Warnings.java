@@ -1,19 +1,26 @@
 package dev.imagegate.admission;
 
+import dev.imagegate.policy.ExceptionRule;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
 
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a person at kubectl should see about an admitted object without a denial: kubectl prints each as a
+ * What a person at kubectl should see about an admitted object without a denial (would-be denials in audit and
+ * break-glass, an image admitted unscanned, an exception that ends within two weeks): kubectl prints each as a
  * {@code Warning:} line. Each is kept within {@link #LIMIT} characters, as the API documentation asks of
  * webhooks (longer ones may be cut by the API server, and a long line helps nobody at a terminal).
  */
 final class Warnings {
 
     static final int LIMIT = 120;
+    /** An exception ending within this is named at every admission it excuses, while there is time to act. */
+    static final Period EXCEPTION_NOTICE = Period.ofDays(14);
 
     private Warnings() {
     }
@@ -28,9 +35,15 @@ final class Warnings {
                 warnings.add(decision.mode() + ": would deny " + verdict.image() + ": " + verdict.reason());
             }
         }
+        LocalDate soon = LocalDate.ofInstant(decision.decidedAt(), ZoneOffset.UTC).plus(EXCEPTION_NOTICE);
         for (Verdict verdict : decision.verdicts()) {
             if (verdict.allowed() && verdict.status() == Verdict.Status.PENDING) {
                 warnings.add(verdict.image() + ": admitted unscanned (on-pending: allow); " + verdict.reason());
+            }
+            for (String exception : verdict.exceptions()) {
+                if (ExceptionRule.expiresIn(exception).filter(expires -> !expires.isAfter(soon)).isPresent()) {
+                    warnings.add(verdict.image() + ": " + exception + " ends soon: fix or renew it");
+                }
             }
         }
         return warnings.stream().map(Warnings::fit).toList();

@@ -49,6 +49,15 @@ class AnswersTest {
     }
 
     @Test
+    void anExceptionEndingWithinTwoWeeksWarnsAndALaterOneDoesNot() {
+        Verdict excused = new Verdict("registry.test/app:1", Verdict.Status.PASSED, true, "allowed", List.of(), null,
+                List.of("CVE-2026-1 excepted until 2026-12-17 (JIRA-1)", "CVE-2026-2 excepted until 2026-12-18 (JIRA-2)"), DIGEST);
+
+        assertThat(Warnings.of(Decision.of(pod("registry.test/app:1"), List.of(excused), Enforcement.ENFORCE, NOW)))
+                .containsExactly("registry.test/app:1: CVE-2026-1 excepted until 2026-12-17 (JIRA-1) ends soon: fix or renew it");
+    }
+
+    @Test
     void anEnforcedDenialOrACleanAdmissionHasNoWarnings() {
         assertThat(Warnings.of(Decision.of(pod("registry.test/app:1"), List.of(VULNERABLE), Enforcement.ENFORCE, NOW))).isEmpty();
         assertThat(Warnings.of(Decision.of(pod("registry.test/app:1"), List.of(PASSED), Enforcement.ENFORCE, NOW))).isEmpty();

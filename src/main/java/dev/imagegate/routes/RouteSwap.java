@@ -5,7 +5,9 @@ import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
@@ -21,9 +23,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -37,14 +41,14 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>each new route that can serve beside its predecessor starts under a standby id: an HTTP route, which Vert.x
  *       puts after the old one (a path is served by the first of its routes, in the order they were added);</li>
- *   <li>the old routes go. An HTTP route's consumer unbinds its path, so its standby answers from then on. The other
- *       routes' consumers are suspended, entry routes (seda, timers) before the direct routes they call and callers
- *       before callees, so nothing waits on a route already quiet. Each is removed once the messages inside have
- *       finished;</li>
- *   <li>the file's routes start under their own ids, an HTTP one after its standby;</li>
- *   <li>the standbys go, as the old routes did.</li>
+ *   <li>the old HTTP routes are disabled in Vert.x, so their standbys answer from then on, and go once the requests
+ *       inside are answered; the file's HTTP routes start under their own ids, after their standbys;</li>
+ *   <li>the other old routes go one at a time, entry routes (seda, timers) before the direct routes they call and
+ *       callers before callees, so nothing waits on a route already quiet: each one's consumer is suspended, the
+ *       route removed once the messages inside have finished, and its successor started at once;</li>
+ *   <li>the standbys go, as the old HTTP routes did.</li>
  * </ol>
- * Between 2 and 3 a message sent to a direct route of the file waits for the new one (a direct endpoint waits for
+ * Meanwhile a message sent to a direct route being replaced waits for the new one (a direct endpoint waits for
  * its consumer) and one sent to a seda queue waits in its queue ({@link QueueHandover}). A route that calls another
  * route of the file through {@code direct:} meets whichever one is running at that moment.
  */
@@ -77,14 +81,26 @@ final class RouteSwap {
     List<String> replace(List<String> current, Resource next, Resource previous) throws Exception {
         List<String> standbys = startStandbys(next, previous);
         try {
-            retire(current);
+            List<String> nextIds = routeIds(next);
             try {
-                PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(next));
-                return routeIds(next);
+                // One route at a time, so that each consumer (a sink's queue, say) is without a reader only
+                // while its own messages finish.
+                List<Route> order = retirementOrder(current);
+                List<Route> http = order.stream().filter(RouteSwap::takesRequests).toList();
+                retireTogether(http);
+                start(next, http.stream().map(Route::getRouteId).filter(nextIds::contains).toList());
+                for (Route route : order.stream().filter(route -> !takesRequests(route)).toList()) {
+                    retire(route);
+                    if (nextIds.contains(route.getRouteId())) {
+                        start(next, List.of(route.getRouteId()));
+                    }
+                }
+                start(next, nextIds.stream().filter(id -> camel.getRoute(id) == null).toList());
+                return nextIds;
             } catch (Exception e) {
                 // Some of the file's routes may have started: the previous ones take their places (the standbys
                 // still serve the HTTP paths meanwhile).
-                retire(routeIds(next));
+                retire(nextIds);
                 if (previous != null) {
                     PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(previous));
                 }
@@ -92,6 +108,17 @@ final class RouteSwap {
             }
         } finally {
             retire(standbys);
+        }
+    }
+
+    /** Starts the routes of the file with these ids (the file's route configurations are in place). */
+    private void start(Resource resource, List<String> ids) throws Exception {
+        if (ids.isEmpty()) {
+            return;
+        }
+        for (RouteBuilder builder : builders(resource)) {
+            builder.configureRoutes(camel).getRoutes().removeIf(route -> !ids.contains(route.getRouteId()));
+            builder.updateRoutesToCamelContext(camel);
         }
     }
 
@@ -151,26 +178,75 @@ final class RouteSwap {
 
     /** Takes the routes away, each after the messages inside it have finished (see the class comment). */
     void retire(List<String> ids) {
-        List<Route> routes = ids.stream().map(camel::getRoute).filter(Objects::nonNull).toList();
-        List<Route> http = routes.stream().filter(route -> route.getConsumer() instanceof PlatformHttpConsumer).toList();
-        List<Route> direct = routes.stream().filter(route -> directKey(route.getEndpoint().getEndpointUri()) != null).toList();
-        List<Route> entries = routes.stream().filter(route -> !http.contains(route) && !direct.contains(route)).toList();
-
-        http.forEach(route -> ServiceHelper.stopService(route.getConsumer()));
-        if (!http.isEmpty()) {
-            pause(UNBIND_GRACE);
-        }
-        http.forEach(route -> remove(route, REQUEST_DRAIN_LIMIT));
-
-        entries.forEach(route -> ServiceHelper.suspendService(route.getConsumer()));
-        entries.forEach(route -> remove(route, messageDrainLimit()));
-
-        for (Route route : callersFirst(direct)) {
-            ServiceHelper.suspendService(route.getConsumer());
-            remove(route, messageDrainLimit());
-        }
+        List<Route> order = retirementOrder(ids);
+        retireTogether(order.stream().filter(RouteSwap::takesRequests).toList());
+        order.stream().filter(route -> !takesRequests(route)).forEach(this::retire);
         // A route that never started (one of a file that did not load) still has its definition.
         ids.forEach(this::removeDefinition);
+    }
+
+    /** HTTP routes first (their successors take over at once), then entry routes, then direct routes, callers first. */
+    private List<Route> retirementOrder(List<String> ids) {
+        List<Route> routes = ids.stream().map(camel::getRoute).filter(Objects::nonNull).toList();
+        List<Route> http = routes.stream().filter(RouteSwap::takesRequests).toList();
+        List<Route> direct = routes.stream().filter(route -> directKey(route.getEndpoint().getEndpointUri()) != null).toList();
+        List<Route> ordered = new ArrayList<>(http);
+        routes.stream().filter(route -> !http.contains(route) && !direct.contains(route)).forEach(ordered::add);
+        ordered.addAll(callersFirst(direct));
+        return ordered;
+    }
+
+    /**
+     * Unbinds the HTTP routes' paths, so that the route added after each for its path (a standby, or the route a
+     * standby stood in for) answers from now on, then removes them once their requests are answered.
+     */
+    private void retireTogether(List<Route> http) {
+        if (http.isEmpty()) {
+            return;
+        }
+        Map<String, List<Route>> byPath = http.stream().collect(Collectors.groupingBy(RouteSwap::path));
+        byPath.forEach((path, routes) -> {
+            if (!unbind(path, routes.size())) {
+                // Not found in a Vert.x router: stopping the consumer unbinds the path, and ends what is inside.
+                routes.forEach(route -> ServiceHelper.stopService(route.getConsumer()));
+            }
+        });
+        pause(UNBIND_GRACE);
+        for (Route route : http) {
+            remove(route, REQUEST_DRAIN_LIMIT);
+            removeDefinition(route.getRouteId());
+        }
+    }
+
+    /**
+     * Disables the {@code count} oldest Vert.x routes of the path: those of the retiring routes, since a route that
+     * takes over a path (a standby, or the route a standby stood in for) was added after the one it replaces, and
+     * Vert.x serves a path by the first of its routes that is enabled. The consumers keep running, so the requests
+     * already handed to them are answered: stopping a consumer would stop its route's processors too.
+     */
+    private boolean unbind(String path, int count) {
+        for (VertxPlatformHttpRouter router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
+            List<io.vertx.ext.web.Route> serving = router.getRoutes().stream().filter(route -> path.equals(route.getPath())).toList();
+            if (count > 0 && serving.size() >= count) {
+                serving.subList(0, count).forEach(io.vertx.ext.web.Route::disable);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String path(Route route) {
+        return ((PlatformHttpEndpoint) route.getEndpoint()).getPath();
+    }
+
+    private void retire(Route route) {
+        ServiceHelper.suspendService(route.getConsumer());
+        remove(route, messageDrainLimit());
+        removeDefinition(route.getRouteId());
+    }
+
+    private static boolean takesRequests(Route route) {
+        return route.getConsumer() instanceof PlatformHttpConsumer;
     }
 
     /**

@@ -60,6 +60,7 @@ public class ReviewServer extends VertxPlatformHttpServer {
     private static VertxPlatformHttpServerConfiguration configuration(ReviewProperties properties) {
         VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
         configuration.setBindPort(properties.port());
+        configuration.setBindHost(properties.address().getHostAddress());
         configuration.setMaxBodySize(properties.maxBodySize().toBytes());
         return configuration;
     }
@@ -104,7 +105,8 @@ public class ReviewServer extends VertxPlatformHttpServer {
         HttpErrors.answerRouterFailures(router);
         server = getVertx().createHttpServer(options()).requestHandler(router);
         server.listen(getConfigurationPort(), getHost()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        log.info("reviews served on {} port {}", tls != null ? "HTTPS (client certificate required)" : "HTTP", server.actualPort());
+        log.info("reviews served on {} {} port {}", tls != null ? "HTTPS (client certificate required)" : "HTTP", getHost(),
+                server.actualPort());
     }
 
     @Override

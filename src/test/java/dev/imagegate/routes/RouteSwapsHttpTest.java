@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -100,7 +102,8 @@ class RouteSwapsHttpTest {
         }
 
         assertThat(reviews.answers).hasSizeGreaterThanOrEqualTo(SWAPS * Replacement.values().length);
-        assertThat(reviews.statusCounts()).as("answers by status").containsOnlyKeys(200);
+        assertThat(reviews.statusCounts()).as("answers by status; first refusals: %s", reviews.refusals.stream().limit(3).toList())
+                .containsOnlyKeys(200);
         // The new routes did take over while the reviews flowed, version after version.
         assertThat(reviews.versions).hasSizeGreaterThan(SWAPS);
     }
@@ -111,7 +114,7 @@ class RouteSwapsHttpTest {
         AuditLog audit = AuditLog.record();
         double dropped = meters.counter("imagegate.alerts.dropped", "sink", "webhook").count();
 
-        Reviews reviews = Reviews.start(client, "alerts-swap", "vulnerable", Duration.ofMillis(50));
+        Reviews reviews = Reviews.start(client, "alerts-swap", "vulnerable", Duration.ofMillis(100));
         try {
             replace("alerts.yaml", version -> shipped + "\n# version " + version + "\n");
         } finally {
@@ -119,7 +122,8 @@ class RouteSwapsHttpTest {
         }
 
         assertThat(reviews.answers).hasSizeGreaterThanOrEqualTo(SWAPS * Replacement.values().length);
-        assertThat(reviews.statusCounts()).as("answers by status").containsOnlyKeys(200);
+        assertThat(reviews.statusCounts()).as("answers by status; first refusals: %s", reviews.refusals.stream().limit(3).toList())
+                .containsOnlyKeys(200);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(audit.namespaces("alerts-swap-")).containsExactlyInAnyOrderElementsOf(reviews.answers.keySet()));
         assertThat(meters.counter("imagegate.alerts.dropped", "sink", "webhook").count()).isEqualTo(dropped);
@@ -193,6 +197,7 @@ class RouteSwapsHttpTest {
 
         final Map<String, Integer> answers = new ConcurrentHashMap<>();
         final Set<String> versions = ConcurrentHashMap.newKeySet();
+        final Queue<String> refusals = new ConcurrentLinkedQueue<>();
         final AtomicBoolean running = new AtomicBoolean(true);
         final ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
 
@@ -207,6 +212,9 @@ class RouteSwapsHttpTest {
                             HttpResponse<String> answer = client.post(
                                     ReviewClient.imageReview(namespace, "registry.test/" + prefix + "/" + report + ":1"));
                             reviews.answers.put(namespace, answer.statusCode());
+                            if (answer.statusCode() != 200) {
+                                reviews.refusals.add(answer.statusCode() + " " + answer.body());
+                            }
                             answer.headers().firstValue("X-Routes-Version").ifPresent(reviews.versions::add);
                         } catch (RuntimeException e) {
                             reviews.answers.put(namespace, NO_ANSWER);

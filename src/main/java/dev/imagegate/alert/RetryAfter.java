@@ -3,6 +3,7 @@ package dev.imagegate.alert;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -25,6 +26,7 @@ public class RetryAfter implements Processor {
     private final Duration limit;
     private final Clock clock;
 
+    @Autowired
     public RetryAfter(AlertProperties properties) {
         this(properties.maxRetryAfter(), Clock.systemUTC());
     }

@@ -63,6 +63,12 @@ final class RouteSwap {
      * its headers.
      */
     static final Duration UNBIND_GRACE = Duration.ofSeconds(1);
+    /**
+     * A message a consumer took just before it was suspended (a seda consumer's poll, a direct caller that had
+     * already found the consumer) enters the route's in-flight count a moment later; the route must still be
+     * running then.
+     */
+    static final Duration HANDOVER_GRACE = Duration.ofMillis(200);
     /** kube-apiserver waits at most 30 s for an answer: no review inside a replaced route takes longer. */
     static final Duration REQUEST_DRAIN_LIMIT = Duration.ofSeconds(30);
     private static final long STOP_AT_ONCE_MILLIS = 100;
@@ -241,6 +247,7 @@ final class RouteSwap {
 
     private void retire(Route route) {
         ServiceHelper.suspendService(route.getConsumer());
+        pause(HANDOVER_GRACE);
         remove(route, messageDrainLimit());
         removeDefinition(route.getRouteId());
     }

@@ -1,8 +1,11 @@
 // The two servers bench/run.sh reads ImageGate's figures against, each answering every POST /scan with the
 // same fixed review answer (ImageGate's own, taken from it first):
 //   floor    a one-step platform-http route on Camel's Vert.x engine, as ImageGate serves reviews: what any
-//            Camel route costs on this engine before it does any work
-//   ceiling  the JDK's HttpServer: about the least a JVM HTTP server costs
+//            Camel route costs on this engine before it does any work. It answers as ImageGate does, with a
+//            ByteBuffer, which the engine writes at once; a byte[] answer would be streamed in chunks through a
+//            worker thread, which about halves what the floor serves (see BENCHMARKS.md)
+//   ceiling  the JDK's HttpServer, reading each request's body and writing the answer: about the least a JVM
+//            HTTP server costs
 // Usage: java -cp '<ImageGate's jars>/*' bench/Baselines.java floor|ceiling PORT ANSWER_FILE
 import com.sun.net.httpserver.HttpServer;
 import org.apache.camel.CamelContext;
@@ -14,6 +17,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -39,7 +43,10 @@ public class Baselines {
         camel.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("platform-http:/scan?httpMethodRestrict=POST").setBody(constant(answer));
+                // A ByteBuffer is used up by writing it: each answer gets its own view of the bytes (no copy).
+                from("platform-http:/scan?httpMethodRestrict=POST")
+                        .setHeader("Content-Type", constant("application/json"))
+                        .process(exchange -> exchange.getMessage().setBody(ByteBuffer.wrap(answer)));
             }
         });
         camel.start();

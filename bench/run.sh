@@ -5,7 +5,8 @@
 #
 # The cached-review throughput is measured in interleaved rounds against two baselines started beside it,
 # answering with ImageGate's own answer (bench/Baselines.java): the floor, a one-step platform-http route on
-# the same Camel Vert.x engine, and the ceiling, the JDK's HttpServer. On a shared machine the absolute figures
+# the same Camel Vert.x engine that writes its answer at once as ImageGate does (a ByteBuffer), and the ceiling,
+# the JDK's HttpServer. The load average is printed before and after: on a shared machine the absolute figures
 # swing from minute to minute; the ratios of rounds run back to back move much less, so they are the result.
 #
 # Usage: [WARMUP=40] [ROUNDS=5] [PACED=30] [JAR=target/imagegate.jar] [ROUTES=routes] [LEGACY=1] bench/run.sh [seconds-per-round]
@@ -162,11 +163,16 @@ echo "|---|---|"
 echo "| ImageGate / floor | $(ratio imagegate floor) |"
 echo "| ImageGate / ceiling | $(ratio imagegate ceiling) |"
 echo "| denied (alerting) / allowed ImageGate reviews | $(ratio denied imagegate) |"
+echo "| ImageGate p99 / floor p99 (medians) | $(echo "$(median < "$WORK/imagegate.p99") $(median < "$WORK/floor.p99")" | awk '{printf "%.2f", $1 / $2}') |"
 echo
+FLOOR_PACED=$(paced floor $FLOOR_PORT "$PACED")
+IMAGEGATE_PACED=$(paced imagegate $PORT "$PACED")
 echo "| paced: 200 requests/s (hey -c 4 -q 50, ${PACED}s) | p50 / p99 |"
 echo "|---|---|"
-echo "| floor | $(paced floor $FLOOR_PORT "$PACED") |"
-echo "| ImageGate, cached reviews | $(paced imagegate $PORT "$PACED") |"
+echo "| floor | $FLOOR_PACED |"
+echo "| ImageGate, cached reviews | $IMAGEGATE_PACED |"
+echo "| ImageGate p50 / floor p50 | $(echo "${IMAGEGATE_PACED%% *} ${FLOOR_PACED%% *}" | awk '{printf "%.2f", $1 / $2}') |"
+echo "| load average after the hot path | $(cut -d' ' -f1-3 /proc/loadavg) |"
 echo
 total=$(cat "$WORK"/requests.imagegate "$WORK"/requests.denied | paste -sd+ | bc)
 echo "| cached reviews: trivy runs for ${ALLOWED[0]} | $(runs_of "${ALLOWED[0]}") |"

@@ -3,12 +3,15 @@ package dev.imagegate.review;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 /**
  * How reviews are answered ({@code imagegate.review.*}).
  *
  * @param port        the port of {@code POST /scan} (the actuator stays on {@code server.port})
+ * @param address     the address {@code POST /scan} listens on: {@code 0.0.0.0}, every interface (as in a pod), by
+ *                    default; e.g. {@code 127.0.0.1} behind a proxy on the same host
  * @param sslBundle   the Spring SSL bundle to serve HTTPS with, requiring a client certificate it trusts;
  *                    none for plain HTTP
  * @param deadline    every review is answered within this time; scans not finished by then are pending
@@ -19,7 +22,7 @@ import java.time.Duration;
  * @param readTimeout a client must have sent its whole request body within this; slower ones get 408
  */
 @ConfigurationProperties("imagegate.review")
-public record ReviewProperties(int port, String sslBundle, Duration deadline, DataSize maxBodySize, int maxInFlight,
+public record ReviewProperties(int port, InetAddress address, String sslBundle, Duration deadline, DataSize maxBodySize, int maxInFlight,
                                Duration readTimeout) {
 
     public boolean tls() {

@@ -2,10 +2,7 @@ package dev.imagegate.routes;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
-import org.apache.camel.RoutesBuilder;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.spi.Resource;
-import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +14,6 @@ import org.springframework.stereotype.Component;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +23,8 @@ import java.util.stream.Stream;
 /**
  * Reloads a YAML route file of {@code imagegate.routes-dir} when its content changes: an in-place edit, a
  * rename over it, or a Kubernetes ConfigMap update (files are read through their symlinks). Only that file's
- * routes are replaced; the Java routes and the other files' routes keep running. An edit that does not load
- * (bad YAML, unknown endpoint) is reported in the log and by the {@code routes} health component, and the
+ * routes are replaced, and while they serve ({@link RouteSwap}: no request is refused meanwhile); the Java
+ * routes and the other files' routes keep running. An edit that does not load (bad YAML, unknown endpoint) is reported in the log and by the {@code routes} health component, and the
  * file's previous routes are put back.
  */
 @Component("routes")
@@ -43,6 +38,10 @@ public class RouteFiles implements HealthIndicator {
     private final Map<Path, byte[]> serving = new ConcurrentHashMap<>();
     private final Map<Path, byte[]> rejected = new ConcurrentHashMap<>();
     private final Map<Path, String> errors = new ConcurrentHashMap<>();
+    /** The ids of the routes each file has running. */
+    private final Map<Path, List<String>> running = new ConcurrentHashMap<>();
+    private final RouteSwap swap;
+    private final QueueHandover queues = new QueueHandover();
 
     /**
      * Reads the files Camel is about to load at start-up (it loads them once the beans exist, before its timers
@@ -54,6 +53,7 @@ public class RouteFiles implements HealthIndicator {
         this.camel = camel;
         this.directory = directory;
         this.meters = meters;
+        this.swap = new RouteSwap(camel);
         // At zero from the start: Prometheus' increase() cannot see a series' first sample, so the first
         // rejected edit would not alert.
         List.of("success", "failure").forEach(result -> meters.counter("imagegate.routes.reloads", "result", result));
@@ -66,6 +66,10 @@ public class RouteFiles implements HealthIndicator {
     public synchronized void reloadIfChanged() throws IOException {
         for (Path file : routeFiles()) {
             byte[] content = Files.readAllBytes(file);
+            if (content.length == 0) {
+                // Caught between the truncation and the write of an in-place edit: read it again next time.
+                continue;
+            }
             if (Arrays.equals(content, serving.get(file))) {
                 // Reverted to what serves: nothing to load, and nothing wrong any more.
                 rejected.remove(file);
@@ -83,54 +87,36 @@ public class RouteFiles implements HealthIndicator {
     }
 
     private void reload(Path file, byte[] content) {
-        List<String> routeIds;
         try {
-            routeIds = parse(file, content);
+            swap.routeIds(resource(file, content));
         } catch (Exception e) {
+            // YAML and DSL mistakes (most edits that go wrong) are found before any running route is touched.
             reject(file, content, e);
             return;
         }
-        try (QueueHandover handover = QueueHandover.begin(camel, routeIds, inFlightLimit())) {
-            replace(file, content);
-        }
-    }
-
-    /** How long a replaced route may take to finish the message in hand: Camel's own limit for stopping one. */
-    private Duration inFlightLimit() {
-        return Duration.of(camel.getShutdownStrategy().getTimeout(), camel.getShutdownStrategy().getTimeUnit().toChronoUnit());
-    }
-
-    private void replace(Path file, byte[] content) {
+        byte[] previous = serving.get(file);
+        queues.hold(camel);
         try {
-            PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(resource(file, content)));
+            List<String> current = running.containsKey(file) ? running.get(file) : routeIds(file, previous);
+            running.put(file, swap.replace(current, resource(file, content), previous == null ? null : resource(file, previous)));
             serving.put(file, content);
             rejected.remove(file);
             errors.remove(file);
             meters.counter("imagegate.routes.reloads", "result", "success").increment();
             log.info("routes reloaded from {}", file);
         } catch (Exception e) {
-            // Camel removed the file's routes before the new ones failed to start: put the old ones back
-            // before the failure is reported, so nobody sees the health error while the routes are missing.
-            restore(file);
+            // The previous routes are back (or, for a file that never loaded, none).
+            running.put(file, routeIds(file, previous));
             reject(file, content, e);
         }
     }
 
-    /**
-     * Reads the file into route definitions without touching the running routes, so YAML and DSL mistakes
-     * (most edits that go wrong) never take the file's routes down, not even for a moment. Returns the ids of
-     * the routes the file defines: loading it replaces the running routes with those ids.
-     */
-    private List<String> parse(Path file, byte[] content) throws Exception {
-        List<String> routeIds = new ArrayList<>();
-        for (RoutesBuilder builder : PluginHelper.getRoutesLoader(camel).findRoutesBuilders(resource(file, content))) {
-            if (builder instanceof RouteBuilder routes) {
-                routes.setCamelContext(camel);
-                routes.configure();
-                routes.getRouteCollection().getRoutes().forEach(route -> routeIds.add(route.getRouteId()));
-            }
+    private List<String> routeIds(Path file, byte[] content) {
+        try {
+            return content == null ? List.of() : swap.routeIds(resource(file, content));
+        } catch (Exception e) {
+            return List.of();
         }
-        return routeIds;
     }
 
     private void reject(Path file, byte[] content, Exception e) {
@@ -138,18 +124,6 @@ public class RouteFiles implements HealthIndicator {
         errors.put(file, file + ": " + e.getMessage() + "; keeping the routes it had");
         meters.counter("imagegate.routes.reloads", "result", "failure").increment();
         log.error("route file {} did not load, keeping its previous routes: {}", file, e.getMessage());
-    }
-
-    private void restore(Path file) {
-        byte[] previous = serving.get(file);
-        if (previous == null) {
-            return;
-        }
-        try {
-            PluginHelper.getRoutesLoader(camel).updateRoutes(List.of(resource(file, previous)));
-        } catch (Exception e) {
-            log.error("could not restore the previous routes of {}: {}", file, e.getMessage());
-        }
     }
 
     private static Resource resource(Path file, byte[] content) {

@@ -71,6 +71,7 @@ public class ReviewServer extends VertxPlatformHttpServer {
     private static VertxPlatformHttpServerConfiguration configuration(ReviewProperties properties) {
         VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
         configuration.setBindPort(properties.port());
+        configuration.setBindHost(properties.address().getHostAddress());
         configuration.setMaxBodySize(properties.maxBodySize().toBytes());
         return configuration;
     }
@@ -115,12 +116,13 @@ public class ReviewServer extends VertxPlatformHttpServer {
         router.route("/*").subRouter(VertxPlatformHttpRouter.lookup(getCamelContext(), routerName()));
         HttpErrors.answerRouterFailures(router);
         server = listen(router, getConfigurationPort(), ClientAuth.REQUIRED);
-        log.info("reviews served on {} port {}", tls != null ? "HTTPS (client certificate required)" : "HTTP", server.actualPort());
+        log.info("reviews served on {} {} port {}", tls != null ? "HTTPS (client certificate required)" : "HTTP", getHost(),
+                server.actualPort());
         // One router for both ports: the admission doors are the same routes, with the same limits, whichever port.
         admissionServer = listen(router, admission.port(), clientAuth(admission.clientAuth()));
-        log.info("admission webhooks (/validate, /mutate) served on {} port {}", tls != null
+        log.info("admission webhooks (/validate, /mutate) served on {} {} port {}", tls != null
                 ? "HTTPS (client certificate " + admission.clientAuth().name().toLowerCase(Locale.ROOT) + ")" : "HTTP",
-                admissionServer.actualPort());
+                getHost(), admissionServer.actualPort());
     }
 
     private HttpServer listen(Router router, int port, ClientAuth clientAuth) throws Exception {

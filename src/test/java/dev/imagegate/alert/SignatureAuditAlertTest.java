@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A signature rule with {@code action: audit} admits the image, and alerts "would deny" as an audited namespace does. */
 class SignatureAuditAlertTest {
 
-    final Alerts alerts = new Alerts(new AlertProperties(List.of("denied", "audit"), Duration.ofMinutes(10), 5),
+    final Alerts alerts = new Alerts(new AlertProperties(List.of("denied", "audit"), Duration.ofMinutes(10), 5, Duration.ofSeconds(30)),
             new SimpleMeterRegistry());
 
     @Test

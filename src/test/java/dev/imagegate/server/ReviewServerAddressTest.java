@@ -24,6 +24,6 @@ class ReviewServerAddressTest {
         ReviewProperties properties = new ReviewProperties(8080, InetAddress.getByName(address), "", Duration.ofSeconds(20),
                 DataSize.ofMegabytes(1), 200, Duration.ofSeconds(10));
 
-        assertThat(new ReviewServer(properties, null, null, List.of()).getHost()).isEqualTo(host);
+        assertThat(new ReviewServer(properties, null, null, null, List.of()).getHost()).isEqualTo(host);
     }
 }

@@ -60,6 +60,7 @@ class RouteSwapsHttpTest {
     static final String ANCHOR = """
                     - removeHeaders:
                         pattern: "*"
+                        excludePattern: timeout
             """;
 
     @RegisterExtension

@@ -35,7 +35,7 @@ for tool in wrk hey curl; do command -v $tool >/dev/null || { echo "$tool is mis
 [ -f "$JAR" ] || ./mvnw -q -B -ntp package -DskipTests
 
 if [ -n "${LEGACY:-}" ]; then PORTS="--server.port=$PORT --management.server.port=$MGMT"
-else PORTS="--imagegate.review.port=$PORT --server.port=$MGMT"; fi
+else PORTS="--imagegate.review.port=$PORT --server.port=$MGMT --imagegate.admission.port=18084"; fi
 
 PID=""
 RUN_JAR="-jar $JAR"
@@ -65,10 +65,10 @@ post() { # post body [port] -> seconds taken; the answer in $WORK/answer.json
   curl -s -o "$WORK/answer.json" -w '%{time_total}\n' -H 'Content-Type: application/json' --data-binary "$1" \
     "http://127.0.0.1:${2:-$PORT}/scan?timeout=30s"
 }
-lua() { # lua file body: a wrk script sending the API server's request
+lua() { # lua file body [lua-expression]: a wrk script sending the API server's request (the body from the expression, if given)
   cat > "$1" <<LUA
 wrk.method = "POST"
-wrk.body = '$2'
+wrk.body = ${3:-'$2'}
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, */*"
 wrk.headers["Accept-Encoding"] = "gzip"
@@ -82,11 +82,11 @@ runs_of() { # runs_of repository:tag -> trivy runs (trivy is given the digest th
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { awk '{ v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f\n", v }'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# round name pid port script seconds: one wrk round; appends reviews/s, p50, p99 (ms), CPU per request (us)
+# round name pid port script seconds [path]: one wrk round; appends reviews/s, p50, p99 (ms), CPU per request (us)
 round() {
-  local name=$1 pid=$2 port=$3 script=$4 seconds=$5 before after out="$WORK/wrk.out"
+  local name=$1 pid=$2 port=$3 script=$4 seconds=$5 path=${6:-/scan} before after out="$WORK/wrk.out"
   before=$(cpu_ticks "$pid")
-  wrk -t2 -c32 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port/scan?timeout=30s" > "$out"
+  wrk -t2 -c32 -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port$path?timeout=30s" > "$out"
   after=$(cpu_ticks "$pid")
   grep -q 'Non-2xx' "$out" && { echo "$name: non-2xx answers:" >&2; cat "$out" >&2; }
   awk '/Requests\/sec/ {print $2}' "$out" >> "$WORK/$name.rps"
@@ -99,10 +99,10 @@ row() { # row label name: a table row of medians
   echo "| $1 | $(median < "$WORK/$2.rps") | $(median < "$WORK/$2.p50") / $(median < "$WORK/$2.p99") ms | $(median < "$WORK/$2.cpu") us |"
 }
 ratio() { paste -d' ' "$WORK/$1.rps" "$WORK/$2.rps" | awk '{printf "%.2f\n", $1 / $2}' | median; }
-# paced name port seconds: 200 requests/s from 4 Go clients at 50/s each; prints "p50 / p99 ms"
+# paced name port seconds [body-file path]: 200 requests/s from 4 Go clients at 50/s each; prints "p50 / p99 ms"
 paced() {
   hey -z "${3}s" -c 4 -q 50 -m POST -T application/json -H "Accept: application/json, */*" -H "User-Agent: $USER_AGENT" \
-    -D "$WORK/body.json" "http://127.0.0.1:$2/scan?timeout=30s" > "$WORK/hey.$1"
+    -D "${4:-$WORK/body.json}" "http://127.0.0.1:$2${5:-/scan}?timeout=30s" > "$WORK/hey.$1"
   grep -q '\[200\]' "$WORK/hey.$1" || { echo "$1: not all 200:" >&2; cat "$WORK/hey.$1" >&2; }
   echo "$(awk '$1 == "50%" {printf "%.2f", $3 * 1000}' "$WORK/hey.$1") / $(awk '$1 == "99%" {printf "%.2f", $3 * 1000}' "$WORK/hey.$1") ms"
 }
@@ -118,6 +118,11 @@ start --imagegate.alerts.window=1ms
 review "${ALLOWED[@]}" > "$WORK/body.json"
 lua "$WORK/allowed.lua" "$(cat "$WORK/body.json")"
 lua "$WORK/denied.lua" "$(review "${DENIED[@]}")"
+# /validate: what the API server sends a validating webhook for a Deployment with the same two images, ~10 KB with
+# managedFields and the last-applied annotation (read from the file: its JSON escapes are not Lua's).
+VALIDATE_BODY="$PWD/bench/deployment-admission-review.json"
+lua "$WORK/validate.lua" "" "io.open('$VALIDATE_BODY'):read('*a')"
+curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "@$VALIDATE_BODY" "http://127.0.0.1:$PORT/validate?timeout=15s"
 post "$(cat "$WORK/body.json")" >/dev/null
 post "$(review "${DENIED[@]}")" >/dev/null
 post "$(cat "$WORK/body.json")" >/dev/null
@@ -142,6 +147,7 @@ done
 # it settles reports the JIT, not the service.
 wrk -t2 -c32 -d"${WARMUP}s" -s "$WORK/allowed.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
 wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/denied.lua" "http://127.0.0.1:$PORT/scan?timeout=30s" >/dev/null
+wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/validate.lua" "http://127.0.0.1:$PORT/validate?timeout=15s" >/dev/null
 wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/allowed.lua" "http://127.0.0.1:$FLOOR_PORT/scan?timeout=30s" >/dev/null
 wrk -t2 -c32 -d"$((WARMUP / 2))s" -s "$WORK/allowed.lua" "http://127.0.0.1:$CEILING_PORT/scan?timeout=30s" >/dev/null
 sleep 2
@@ -150,6 +156,7 @@ for i in $(seq "$ROUNDS"); do
   round floor "$FLOOR_PID" $FLOOR_PORT "$WORK/allowed.lua" "$ROUND"
   round ceiling "$CEILING_PID" $CEILING_PORT "$WORK/allowed.lua" "$ROUND"
   round denied "$PID" $PORT "$WORK/denied.lua" "$ROUND"
+  round validate "$PID" $PORT "$WORK/validate.lua" "$ROUND" /validate
 done
 echo "| 32 connections, medians of $ROUNDS x ${ROUND}s | reviews/s | p50 / p99 | server CPU per request |"
 echo "|---|---|---|---|"
@@ -157,24 +164,29 @@ row "JDK HttpServer, fixed answer (ceiling)" ceiling
 row "one-step platform-http route, Vert.x engine, fixed answer (floor)" floor
 row "ImageGate, cached reviews (2 images, allowed)" imagegate
 row "ImageGate, denied reviews alerting on every review" denied
+row "ImageGate, cached /validate (Deployment AdmissionReview, 10 KB, 2 images, allowed)" validate
 echo
 echo "| ratio, median of per-round ratios | |"
 echo "|---|---|"
 echo "| ImageGate / floor | $(ratio imagegate floor) |"
 echo "| ImageGate / ceiling | $(ratio imagegate ceiling) |"
 echo "| denied (alerting) / allowed ImageGate reviews | $(ratio denied imagegate) |"
+echo "| cached /validate / cached /scan | $(ratio validate imagegate) |"
+echo "| /validate p99 / /scan p99 (medians) | $(echo "$(median < "$WORK/validate.p99") $(median < "$WORK/imagegate.p99")" | awk '{printf "%.2f", $1 / $2}') |"
 echo "| ImageGate p99 / floor p99 (medians) | $(echo "$(median < "$WORK/imagegate.p99") $(median < "$WORK/floor.p99")" | awk '{printf "%.2f", $1 / $2}') |"
 echo
 FLOOR_PACED=$(paced floor $FLOOR_PORT "$PACED")
 IMAGEGATE_PACED=$(paced imagegate $PORT "$PACED")
+VALIDATE_PACED=$(paced validate $PORT "$PACED" "$VALIDATE_BODY" /validate)
 echo "| paced: 200 requests/s (hey -c 4 -q 50, ${PACED}s) | p50 / p99 |"
 echo "|---|---|"
 echo "| floor | $FLOOR_PACED |"
 echo "| ImageGate, cached reviews | $IMAGEGATE_PACED |"
+echo "| ImageGate, cached /validate | $VALIDATE_PACED |"
 echo "| ImageGate p50 / floor p50 | $(echo "${IMAGEGATE_PACED%% *} ${FLOOR_PACED%% *}" | awk '{printf "%.2f", $1 / $2}') |"
 echo "| load average after the hot path | $(cut -d' ' -f1-3 /proc/loadavg) |"
 echo
-total=$(cat "$WORK"/requests.imagegate "$WORK"/requests.denied | paste -sd+ | bc)
+total=$(cat "$WORK"/requests.imagegate "$WORK"/requests.denied "$WORK"/requests.validate | paste -sd+ | bc)
 echo "| cached reviews: trivy runs for ${ALLOWED[0]} | $(runs_of "${ALLOWED[0]}") |"
 echo "| RSS after $total reviews ($JVM_OPTS) | $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$PID/status") |"
 echo "| alerts logged (imagegate.alerts WARN lines) | $(grep -c 'WARN.*imagegate.alerts' "$WORK/app.log" || true) |"

@@ -47,8 +47,14 @@ public class Alerts implements HealthIndicator {
         }
     }
 
-    /** Whether a decision raises an alert: a look at its mode and verdicts, before anything is formatted. */
+    /**
+     * Whether a decision raises an alert: a look at its mode and verdicts, before anything is formatted. A dry
+     * run ({@code kubectl --dry-run=server}) raises none: nothing was created.
+     */
     public boolean raises(Decision decision) {
+        if (decision.subject() != null && decision.subject().dryRun()) {
+            return false;
+        }
         String kind = kindOf(decision);
         return kind != null && properties.on().contains(kind);
     }

@@ -45,6 +45,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -112,8 +113,10 @@ public final class CheckCommand {
     private Decision decide() {
         Policy policy = policy();
         Optional<ScanReport> report = Optional.ofNullable(options.trivyReport()).map(this::report);
-        Review review = Review.of(new ImageReview(options.images(), options.annotations(), options.namespace()),
-                policy, clock.instant());
+        Instant now = clock.instant();
+        // check waits for every scan, so its deadline plays no part.
+        Review review = Review.of(new ImageReview(options.images(), options.annotations(), options.namespace()).request(),
+                policy, now, Instant.MAX);
         List<ImageCheck> checks = new ArrayList<>();
         for (ImageCheck unchecked : review) {
             ImageCheck check = unchecked.validated(ImageReference::parse);

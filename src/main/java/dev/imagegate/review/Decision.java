@@ -1,5 +1,7 @@
 package dev.imagegate.review;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.imagegate.policy.Enforcement;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.scan.Severity;
@@ -19,11 +21,17 @@ import java.util.stream.Collectors;
  * the pod broke the glass, in which case it is admitted and the would-be denial recorded.
  *
  * @param mode             {@code enforce}, {@code audit} or {@code break-glass}
- * @param reason           what {@code kubectl} shows on a deny: each denied image and why, on one line
+ * @param reason           what {@code kubectl} shows on a deny: each denied image and why, on one line (after the
+ *                         object, for the admission webhooks)
  * @param auditAnnotations recorded by the API server as {@code imagepolicywebhook.image-policy.k8s.io/<key>}
+ *                         (ImagePolicyWebhook) or {@code <webhook name>/<key>} (admission webhooks)
+ * @param subject          the object reviewed and who asked, or null (ImagePolicyWebhook names neither)
+ * @param containers       the containers judged, for a door that pins them; not part of the audit line
  */
 public record Decision(Instant decidedAt, String namespace, String mode, boolean allowed, String reason,
-                       List<Verdict> verdicts, Map<String, String> auditAnnotations) {
+                       List<Verdict> verdicts, Map<String, String> auditAnnotations,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) ReviewRequest.Subject subject,
+                       @JsonIgnore List<ReviewRequest.Container> containers) {
 
     /** kubectl shows the whole reason; past this it is noise, and the API server's audit log pays for it. */
     static final int REASON_LIMIT = 1024;
@@ -36,23 +44,35 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     public Decision {
         verdicts = List.copyOf(verdicts);
         auditAnnotations = Collections.unmodifiableMap(new LinkedHashMap<>(auditAnnotations));
+        containers = List.copyOf(containers);
     }
 
+    /** A decision about images alone, in a namespace: no object, no container names. */
     public static Decision of(String namespace, List<Verdict> verdicts, Enforcement enforcement, Instant now) {
+        return of(new ReviewRequest(List.of(), Map.of(), namespace, null), verdicts, enforcement, now);
+    }
+
+    public static Decision of(ReviewRequest request, List<Verdict> verdicts, Enforcement enforcement, Instant now) {
         boolean passed = verdicts.stream().allMatch(Verdict::allowed);
         String mode = enforcement.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
         boolean allowed = passed || !enforcement.denies();
-        String reason = passed ? "" : (allowed ? mode + ": would deny: " : "") + denialReason(verdicts);
+        String denials = passed ? "" : denialReason(request, verdicts);
+        String reason = passed ? "" : (allowed ? mode + ": would deny: " : "") + denials;
         Map<String, String> annotations = auditAnnotations(allowed, verdicts);
         annotations.put("mode", mode);
         if (!passed && allowed) {
-            annotations.put("would-deny", truncate(denialReason(verdicts), ANNOTATION_VALUE_LIMIT));
+            annotations.put("would-deny", truncate(denials, ANNOTATION_VALUE_LIMIT));
         }
         if (enforcement.breakGlassReason() != null) {
             annotations.put("break-glass", truncate(oneLine(enforcement.breakGlassReason()), ANNOTATION_VALUE_LIMIT));
         }
-        return new Decision(now, namespace, mode, allowed, truncate(reason, REASON_LIMIT), verdicts,
-                Collections.unmodifiableMap(annotations));
+        return new Decision(now, request.namespace(), mode, allowed, truncate(reason, REASON_LIMIT), verdicts,
+                Collections.unmodifiableMap(annotations), request.subject(), request.containers());
+    }
+
+    /** The verdicts that did not pass: what a denial (or, in audit, a would-be denial) names. */
+    public List<Verdict> failed() {
+        return verdicts.stream().filter(v -> !v.allowed()).toList();
     }
 
     /** The keys the API server keeps: Kubernetes qualified names without a prefix. */
@@ -61,10 +81,20 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     }
 
     static String denialReason(List<Verdict> verdicts) {
+        return denialReason(new ReviewRequest(List.of(), Map.of(), "", null), verdicts);
+    }
+
+    /**
+     * Each denied image and why, on one line; for the admission webhooks after the object ("Deployment
+     * team-a/web: ") and with the containers that run each image, since a person at kubectl sees only this line.
+     */
+    static String denialReason(ReviewRequest request, List<Verdict> verdicts) {
         List<String> denials = verdicts.stream().filter(v -> !v.allowed())
-                .map(v -> shown(v.image()) + ": " + oneLine(v.reason())).toList();
-        int room = REASON_LIMIT - MORE_SUFFIX_ROOM;
-        StringBuilder reason = new StringBuilder(truncate(denials.get(0), room));
+                .map(v -> shown(v.image()) + containerNames(request, v.image()) + ": " + oneLine(v.reason())).toList();
+        String object = request.subject() == null ? "" : shown(request.subject().describe(request.namespace())) + ": ";
+        int room = REASON_LIMIT - MORE_SUFFIX_ROOM - object.length();
+        StringBuilder reason = new StringBuilder(object).append(truncate(denials.get(0), room));
+        room += object.length();
         int shown = 1;
         while (shown < denials.size() && reason.length() + 2 + denials.get(shown).length() <= room) {
             reason.append("; ").append(denials.get(shown++));
@@ -73,6 +103,13 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
             reason.append("; and ").append(denials.size() - shown).append(" more denied image(s)");
         }
         return reason.toString();
+    }
+
+    /** " (container app, sidecar)", or nothing when the caller named no containers. */
+    private static String containerNames(ReviewRequest request, String image) {
+        List<String> names = request.containers().stream().filter(c -> c.image().equals(image) && !c.name().isEmpty())
+                .map(c -> truncate(oneLine(c.name()), IMAGE_SHOWN_LIMIT)).distinct().toList();
+        return names.isEmpty() ? "" : " (container " + String.join(", ", names) + ")";
     }
 
     private static Map<String, String> auditAnnotations(boolean allowed, List<Verdict> verdicts) {
@@ -108,7 +145,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
         return truncate(oneLine(image.isEmpty() ? "\"\"" : image), IMAGE_SHOWN_LIMIT);
     }
 
-    private static String oneLine(String text) {
+    static String oneLine(String text) {
         for (int i = 0; i < text.length(); i++) {
             if (Character.isISOControl(text.charAt(i))) {
                 return CONTROL_CHARACTER.matcher(text).replaceAll("?");
@@ -117,7 +154,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
         return text;
     }
 
-    private static String truncate(String text, int limit) {
+    static String truncate(String text, int limit) {
         return text.length() <= limit ? text : text.substring(0, Math.max(0, limit - 3)) + "...";
     }
 }

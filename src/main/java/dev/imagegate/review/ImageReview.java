@@ -25,4 +25,10 @@ public record ImageReview(List<String> containers, Map<String, String> annotatio
     public List<String> images() {
         return containers.stream().distinct().toList();
     }
+
+    /** What this review asks: its images, unnamed (ImagePolicyWebhook sends no container names or object). */
+    public ReviewRequest request() {
+        return new ReviewRequest(containers.stream().map(image -> new ReviewRequest.Container("", image, null)).toList(),
+                annotations, namespace, null);
+    }
 }

@@ -11,18 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One ImageReview being answered: the request, the policy in force when it arrived (the only one it is judged
- * by), when it arrived, and, once the split has collected them, each distinct image's check by image.
+ * One review being answered, whichever door it came in by: the request, the policy in force when it arrived
+ * (the only one it is judged by), when it arrived, when it must be decided, and, once the split has collected
+ * them, each distinct image's check by image.
  */
-public record Review(ImageReview request, Policy policy, Instant received, Map<String, ImageCheck> checks)
-        implements Iterable<ImageCheck> {
+public record Review(ReviewRequest request, Policy policy, Instant received, Instant deadline,
+                     Map<String, ImageCheck> checks) implements Iterable<ImageCheck> {
 
     public Review {
         checks = Map.copyOf(checks);
     }
 
-    public static Review of(ImageReview request, Policy policy, Instant received) {
-        return new Review(request, policy, received, Map.of());
+    public static Review of(ReviewRequest request, Policy policy, Instant received, Instant deadline) {
+        return new Review(request, policy, received, deadline, Map.of());
     }
 
     public String namespace() {
@@ -39,13 +40,13 @@ public record Review(ImageReview request, Policy policy, Instant received, Map<S
     public Review withChecks(Collection<ImageCheck> collected) {
         Map<String, ImageCheck> byImage = new LinkedHashMap<>();
         collected.forEach(check -> byImage.put(check.image(), check));
-        return new Review(request, policy, received, byImage);
+        return new Review(request, policy, received, deadline, byImage);
     }
 
     /** Each image judged by this review's policy as its check stands now, combined into the answer. */
     public Decision decision(Instant now) {
         List<Verdict> verdicts = request.images().stream().map(this::verdictOf).toList();
-        return Decision.of(namespace(), verdicts, policy.enforcement(namespace(), request.annotations()), now);
+        return Decision.of(request, verdicts, policy.enforcement(namespace(), request.annotations()), now);
     }
 
     private Verdict verdictOf(String image) {

@@ -7,11 +7,14 @@ import dev.imagegate.policy.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +59,23 @@ public class Reviews {
                 .serviceLevelObjectives(REVIEW_DURATION_BUCKETS).register(meters);
     }
 
-    /** The review of the ImageReview in this body (400 for anything else), under the policy in force now. */
-    public Review start(byte[] body) {
-        return Review.of(reader.read(body), policies.current(), clock.instant());
+    /**
+     * The review of the ImageReview in this body (400 for anything else), under the policy in force now.
+     *
+     * @param timeout the caller's {@code ?timeout=}, when it sent one
+     */
+    public Review start(@Body byte[] body, @Header("timeout") String timeout) {
+        return review(reader.read(body).request(), timeout);
+    }
+
+    /**
+     * A review of this request under the policy in force now, to be decided by the configured deadline or
+     * before the caller's timeout runs out, whichever comes first.
+     */
+    public Review review(ReviewRequest request, String timeout) {
+        Instant received = clock.instant();
+        return Review.of(request, policies.current(), received,
+                received.plus(CallerTimeout.deadline(properties.deadline(), timeout)));
     }
 
     public Decision decide(Review review) {
@@ -81,7 +98,7 @@ public class Reviews {
     private void awaitScans(Review review) {
         CompletableFuture<?>[] scans = review.checks().values().stream().map(ImageCheck::scan)
                 .filter(scan -> scan != null).toArray(CompletableFuture[]::new);
-        long remaining = review.received().plus(properties.deadline()).toEpochMilli() - clock.millis();
+        long remaining = review.deadline().toEpochMilli() - clock.millis();
         try {
             CompletableFuture.allOf(scans).get(Math.max(0, remaining), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {

@@ -55,7 +55,7 @@ final class HttpErrors {
 
     private static String describe(RoutingContext request, int status) {
         return switch (status) {
-            case 404 -> "no such endpoint: " + request.request().path() + " (POST /scan reviews images)";
+            case 404 -> "no such endpoint: " + request.request().path() + " (POST /scan takes an ImageReview; /validate and /mutate an AdmissionReview)";
             case 405 -> "method " + request.request().method() + " is not allowed; use POST";
             case 500 -> "internal error; see the ImageGate log";
             default -> HttpResponseStatus.valueOf(status).reasonPhrase();

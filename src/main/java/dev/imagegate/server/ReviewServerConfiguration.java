@@ -1,5 +1,6 @@
 package dev.imagegate.server;
 
+import dev.imagegate.admission.AdmissionProperties;
 import dev.imagegate.review.ReviewProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -39,9 +40,10 @@ public class ReviewServerConfiguration {
     }
 
     @Bean
-    ReviewServer reviewServer(ReviewProperties properties, SslBundles bundles, Vertx vertx, MeterRegistry meters) {
+    ReviewServer reviewServer(ReviewProperties properties, AdmissionProperties admission, SslBundles bundles, Vertx vertx,
+                              MeterRegistry meters) {
         SslBundle tls = properties.tls() ? bundles.getBundle(properties.sslBundle()) : null;
-        ReviewServer server = new ReviewServer(properties, tls, vertx,
+        ReviewServer server = new ReviewServer(properties, admission, tls, vertx,
                 List.of(new RequestMetrics(meters), new InFlightLimit(properties.maxInFlight(), meters)));
         if (tls != null) {
             bundles.addBundleUpdateHandler(properties.sslBundle(), server::rotate);

@@ -18,15 +18,18 @@ final class ImageGateProcess implements AutoCloseable {
 
     static final String REVIEW_PORT = "imagegate.review.port";
     static final String MANAGEMENT_PORT = "server.port";
+    static final String ADMISSION_PORT = "imagegate.admission.port";
 
     private final ServerProcess process;
     private final int reviewPort;
     private final int managementPort;
+    private final int admissionPort;
 
-    private ImageGateProcess(ServerProcess process, int reviewPort, int managementPort) {
+    private ImageGateProcess(ServerProcess process, int reviewPort, int managementPort, int admissionPort) {
         this.process = process;
         this.reviewPort = reviewPort;
         this.managementPort = managementPort;
+        this.admissionPort = admissionPort;
     }
 
     /**
@@ -49,6 +52,7 @@ final class ImageGateProcess implements AutoCloseable {
         Map<String, String> settings = new LinkedHashMap<>(properties);
         int reviewPort = Integer.parseInt(settings.computeIfAbsent(REVIEW_PORT, key -> String.valueOf(Ports.free())));
         int managementPort = Integer.parseInt(settings.computeIfAbsent(MANAGEMENT_PORT, key -> String.valueOf(Ports.free())));
+        int admissionPort = Integer.parseInt(settings.computeIfAbsent(ADMISSION_PORT, key -> String.valueOf(Ports.free())));
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-jar", jar.toString()));
         settings.forEach((key, value) -> command.add("--" + key + "=" + value));
         ServerProcess process = ServerProcess.start(name, command, environment, workDir);
@@ -59,12 +63,17 @@ final class ImageGateProcess implements AutoCloseable {
             process.close();
             throw e;
         }
-        return new ImageGateProcess(process, reviewPort, managementPort);
+        return new ImageGateProcess(process, reviewPort, managementPort, admissionPort);
     }
 
     /** A plain-HTTP client for reviews and the actuator. */
     ReviewClient client() {
         return new ReviewClient(reviewPort, managementPort);
+    }
+
+    /** Where only the admission webhooks ({@code /validate}, {@code /mutate}) are served. */
+    int admissionPort() {
+        return admissionPort;
     }
 
     /** Where health and metrics are served. */

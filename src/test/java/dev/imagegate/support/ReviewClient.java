@@ -55,6 +55,12 @@ public final class ReviewClient {
                 .header("Accept", "application/json, */*").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** POSTs an AdmissionReview to {@code /validate} or {@code /mutate} on the review port, as the API server does. */
+    public HttpResponse<String> admit(String path, Object admissionReview) {
+        return send(request(path + "?timeout=15s").header("Content-Type", "application/json")
+                .header("Accept", "application/json, */*").POST(HttpRequest.BodyPublishers.ofString(admissionReview.toString())).build());
+    }
+
     public int reviewPort() {
         return reviewPort.getAsInt();
     }

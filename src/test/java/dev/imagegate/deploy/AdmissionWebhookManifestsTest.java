@@ -138,15 +138,20 @@ class AdmissionWebhookManifestsTest {
     }
 
     @Test
-    void theServiceTakesWebhookCallsOn443ToTheAdmissionPortOfTheTlsProfile() throws Exception {
+    void theServiceTakesWebhookCallsOn443ToTheAdmissionPortImageGateOpens() throws Exception {
         JsonNode service = find(objects, "Service", "imagegate");
         JsonNode container = find(objects, "Deployment", "imagegate").at("/spec/template/spec/containers/0");
         JsonNode port = stream(service.at("/spec/ports")).filter(p -> p.path("port").asInt() == 443).findFirst()
                 .orElseThrow(() -> new AssertionError("Service imagegate has no port 443: " + service));
-        String admissionPort = TLS.get("imagegate.admission.port");
+        List<String> args = strings(container.path("args"));
+        int admissionPort = args.stream().filter(arg -> arg.startsWith("--imagegate.admission.port="))
+                .map(arg -> Integer.parseInt(arg.substring(arg.indexOf('=') + 1))).findFirst()
+                .orElseGet(() -> Integer.parseInt(TLS.get("imagegate.admission.port")));
 
-        assertThat(admissionPort).as("imagegate.admission.port in the tls profile").isNotNull();
-        assertThat(containerPort(container, port.path("targetPort").asText())).isEqualTo(Integer.parseInt(admissionPort));
+        assertThat(args).contains("--spring.profiles.active=tls");
+        assertThat(containerPort(container, port.path("targetPort").asText())).isEqualTo(admissionPort);
+        assertThat(admissionPort).as("beside the review port and the management port")
+                .isNotEqualTo(Integer.parseInt(TLS.get("imagegate.review.port"))).isNotEqualTo(TLS.actuatorPort());
         assertThat(stream(service.at("/spec/ports")).map(p -> p.path("name").asText())).doesNotHaveDuplicates();
     }
 

@@ -141,6 +141,11 @@ class AdmissionWebhookEndToEndIT {
             controlPlane.createNamespace(namespace);
         }
         kubectl.ok("apply", "-f", webhooksCallingLoopback().toString());
+        // the API server picks the configurations up within a second or so; the scans of both images are then cached
+        await("the webhooks in force, the vulnerable image scanned", Duration.ofMinutes(1), () -> kubectl.run("run", "warm-up",
+                "--image=" + vulnerable, "--restart=Never", "--dry-run=server"), dryRun -> dryRun.err().contains(CVE));
+        await("the clean image scanned", Duration.ofMinutes(1), () -> kubectl.run("run", "warm-up",
+                "--image=" + clean, "--restart=Never", "--dry-run=server"), dryRun -> dryRun.exit() == 0);
     }
 
     @AfterAll

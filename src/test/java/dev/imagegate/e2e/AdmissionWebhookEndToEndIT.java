@@ -231,7 +231,7 @@ class AdmissionWebhookEndToEndIT {
 
         assertThat(refused.exit()).as(refused.transcript()).isEqualTo(1);
         assertThat(refused.err()).as(refused.transcript())
-                .contains(DENIED_BY_WEBHOOK + "Deployment web: " + vulnerable, ": denied: ", CVE);
+                .contains(DENIED_BY_WEBHOOK + "Deployment workloads/web: " + vulnerable + " (container alpine-openssl)", ": denied: ", CVE);
         assertThat(kubectl.run("get", "deployment", "web", "--namespace=workloads").err()).contains("NotFound");
     }
 
@@ -292,12 +292,12 @@ class AdmissionWebhookEndToEndIT {
                 "--restart=Never", "--dry-run=server");
 
         assertThat(dryRun.exit()).as(dryRun.transcript()).isEqualTo(1);
-        assertThat(dryRun.err()).as(dryRun.transcript()).contains(DENIED_BY_WEBHOOK + "Pod checked: " + vulnerable, CVE);
+        assertThat(dryRun.err()).as(dryRun.transcript()).contains(DENIED_BY_WEBHOOK + "Pod dry-run/checked: " + vulnerable + " (container checked)", CVE);
 
         // the same create, for real, elsewhere: its alert arrives, and the dry run's would have come before it
         Kubectl.Result refused = kubectl.run("run", "checked", "--namespace=dry-run-control", "--image=" + vulnerable,
                 "--restart=Never");
-        assertThat(refused.err()).as(refused.transcript()).contains(DENIED_BY_WEBHOOK + "Pod checked: " + vulnerable);
+        assertThat(refused.err()).as(refused.transcript()).contains(DENIED_BY_WEBHOOK + "Pod dry-run-control/checked: " + vulnerable);
         await("the alert of the real create", Duration.ofSeconds(30), alerts::received,
                 received -> received.stream().anyMatch(alert -> alert.path("namespace").asText().equals("dry-run-control")));
 

@@ -2,6 +2,7 @@ package dev.imagegate.admission;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -93,7 +95,30 @@ public class AdmissionReader {
 
     /** The request in this body, with what it asks to judge; 400 naming the problem for anything else. */
     public ReviewRequest read(byte[] body) {
-        Request request = parse(body).request();
+        return requestOf(parse(body).request());
+    }
+
+    /**
+     * A manifest's object as admission would judge its creation ({@code kubectl apply -f}), or empty for a kind
+     * that has no pod spec.
+     *
+     * @param namespace the namespace it would be created in when its metadata names none
+     */
+    public Optional<ReviewRequest> created(JsonNode object, String namespace) throws IOException {
+        String apiVersion = object.path("apiVersion").asText();
+        AdmissionReview.GroupVersionKind kind = new AdmissionReview.GroupVersionKind(
+                apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "",
+                apiVersion.substring(apiVersion.indexOf('/') + 1), object.path("kind").asText());
+        if (Kind.of(kind) == null) {
+            return Optional.empty();
+        }
+        KubeObject read = reader.forType(KubeObject.class).readValue(object);
+        String in = object.at("/metadata/namespace").asText(namespace);
+        return Optional.of(requestOf(new Request("", kind, null, null, in.isEmpty() ? namespace : in, "CREATE",
+                null, read, null, false)));
+    }
+
+    private ReviewRequest requestOf(Request request) {
         Kind kind = Kind.of(request.kind());
         String namespace = Objects.requireNonNullElse(request.namespace(), "");
         KubeObject pod = kind == null ? null : kind.podOf(request.object());

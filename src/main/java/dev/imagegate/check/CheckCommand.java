@@ -1,7 +1,10 @@
 package dev.imagegate.check;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.imagegate.admission.AdmissionReader;
 import dev.imagegate.image.ImageReference;
 import dev.imagegate.image.InvalidImageReferenceException;
 import dev.imagegate.policy.Action;
@@ -15,6 +18,7 @@ import dev.imagegate.review.ImageCheck;
 import dev.imagegate.review.ImageReview;
 import dev.imagegate.review.ImageReviewResponse;
 import dev.imagegate.review.Review;
+import dev.imagegate.review.ReviewRequest;
 import dev.imagegate.scan.BoundedProcessExecutor;
 import dev.imagegate.scan.CraneCommand;
 import dev.imagegate.scan.CraneOutput;
@@ -65,6 +69,8 @@ public final class CheckCommand {
     static final int ADMITTED = 0;
     static final int DENIED = 1;
     static final int USAGE_ERROR = 2;
+    /** Reads what {@code kubectl apply -f} takes: YAML, one or more documents separated by {@code ---}. */
+    private static final YAMLMapper MANIFEST = new YAMLMapper();
 
     private final CheckOptions options;
     private final ConfigurableApplicationContext context;
@@ -88,8 +94,16 @@ public final class CheckCommand {
         try {
             CheckOptions options = CheckOptions.parse(args);
             try (ConfigurableApplicationContext context = start(options)) {
-                Decision decision = new CheckCommand(options, context, err).decide();
-                out.println(render(decision, options.output(), context.getBean(ObjectMapper.class)));
+                CheckCommand check = new CheckCommand(options, context, err);
+                ObjectMapper json = context.getBean(ObjectMapper.class);
+                if (options.manifest() != null) {
+                    List<Judged> judged = check.manifest();
+                    out.println(render(judged, options.output(), json));
+                    return judged.stream().allMatch(object -> object.decision().allowed()) ? ADMITTED : DENIED;
+                }
+                Decision decision = check.decide(new ImageReview(options.images(), options.annotations(),
+                        options.namespace()).request(), check.policy());
+                out.println(render(decision, options.output(), json));
                 return decision.allowed() ? ADMITTED : DENIED;
             }
         } catch (UsageException e) {
@@ -110,13 +124,48 @@ public final class CheckCommand {
         }
     }
 
-    private Decision decide() {
+    /** One object of a manifest and the decision admission would make about its creation. */
+    record Judged(String object, Decision decision) {
+    }
+
+    /** A manifest object's answer in JSON: the object, then the status the webhook would answer. */
+    record ObjectStatus(String object, ImageReviewResponse.Status status) {
+    }
+
+    /**
+     * Every object of the manifest that has a pod spec (Pods and the workload kinds), judged as the admission
+     * webhook judges its creation, by one policy snapshot; other objects are passed over.
+     */
+    private List<Judged> manifest() {
         Policy policy = policy();
+        AdmissionReader reader = new AdmissionReader(context.getBean(ObjectMapper.class));
+        List<Judged> judged = new ArrayList<>();
+        try (InputStream in = options.manifest().equals(CheckOptions.STANDARD_INPUT) ? System.in
+                : Files.newInputStream(options.manifest())) {
+            for (JsonNode document : MANIFEST.readValues(MANIFEST.createParser(in), JsonNode.class).readAll()) {
+                if (document != null && document.isObject()) {
+                    Optional<ReviewRequest> request = reader.created(document, options.namespace());
+                    if (request.isPresent()) {
+                        ReviewRequest created = request.get();
+                        judged.add(new Judged(created.subject().describe(created.namespace()), decide(created, policy)));
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new UsageException("manifest " + options.manifest() + " does not exist");
+        } catch (IOException | RuntimeException e) {
+            throw new UsageException("manifest " + options.manifest() + " cannot be read: " + rootCause(e).getMessage());
+        }
+        if (judged.isEmpty()) {
+            err.println("imagegate check: manifest " + options.manifest() + " has no pod spec to judge");
+        }
+        return judged;
+    }
+
+    private Decision decide(ReviewRequest request, Policy policy) {
         Optional<ScanReport> report = Optional.ofNullable(options.trivyReport()).map(this::report);
-        Instant now = clock.instant();
         // check waits for every scan, so its deadline plays no part.
-        Review review = Review.of(new ImageReview(options.images(), options.annotations(), options.namespace()).request(),
-                policy, now, Instant.MAX);
+        Review review = Review.of(request, policy, clock.instant(), Instant.MAX);
         List<ImageCheck> checks = new ArrayList<>();
         for (ImageCheck unchecked : review) {
             ImageCheck check = unchecked.validated(ImageReference::parse);
@@ -240,6 +289,24 @@ public final class CheckCommand {
         } finally {
             deleteQuietly(workingDir);
         }
+    }
+
+    /** Each object's answer: in JSON an array of its description and status, in text its lines under its name. */
+    private static String render(List<Judged> judged, CheckOptions.Output output, ObjectMapper mapper) {
+        if (output == CheckOptions.Output.JSON) {
+            try {
+                return mapper.writeValueAsString(judged.stream().map(object -> new ObjectStatus(object.object(),
+                        ImageReviewResponse.of(object.decision()).status())).toList());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("the answer could not be written as JSON", e);
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        for (Judged object : judged) {
+            text.append(object.object()).append(":\n")
+                    .append(render(object.decision(), output, mapper).indent(2));
+        }
+        return text.toString().stripTrailing();
     }
 
     private static String render(Decision decision, CheckOptions.Output output, ObjectMapper mapper) {

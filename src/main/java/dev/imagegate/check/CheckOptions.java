@@ -13,15 +13,21 @@ import java.util.Map;
  *
  * @param policy      the policy file, or null for {@code imagegate.policy.file} as the webhook reads it
  * @param trivyReport a {@code trivy image --format json} report to judge instead of running trivy, or null
+ * @param manifest    a multi-document YAML file ({@code -}: standard input) whose pod specs are judged as
+ *                    admission would judge their creation, or null
  * @param properties  {@code --name=value} arguments with a dotted name, handed to Spring as the webhook's are
  */
 record CheckOptions(List<String> images, String namespace, Map<String, String> annotations, Path policy,
-                    Path trivyReport, Output output, List<String> properties) {
+                    Path trivyReport, Path manifest, Output output, List<String> properties) {
+
+    /** {@code --manifest -}: the manifest comes on standard input, as {@code kubectl apply -f -} takes it. */
+    static final Path STANDARD_INPUT = Path.of("-");
 
     enum Output { TEXT, JSON }
 
     static final String USAGE = "usage: imagegate check [--policy FILE] [--namespace NS] [--annotation KEY=VALUE]... "
-            + "[--trivy-report FILE] [--output text|json] [--imagegate.PROPERTY=VALUE]... IMAGE...";
+            + "[--trivy-report FILE] [--output text|json] [--imagegate.PROPERTY=VALUE]... "
+            + "(IMAGE... | --manifest FILE|-)";
 
     static CheckOptions parse(List<String> args) {
         List<String> images = new ArrayList<>();
@@ -30,6 +36,7 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
         String namespace = "default";
         Path policy = null;
         Path trivyReport = null;
+        Path manifest = null;
         Output output = Output.TEXT;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -48,17 +55,21 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
                 case "--namespace" -> namespace = value;
                 case "--annotation" -> annotation(value, annotations);
                 case "--trivy-report" -> trivyReport = Path.of(value);
+                case "--manifest" -> manifest = Path.of(value);
                 case "--output" -> output = output(value);
                 default -> throw new UsageException("unknown option " + name);
             }
         }
-        if (images.isEmpty()) {
+        if (images.isEmpty() && manifest == null) {
             throw new UsageException("no image given");
         }
-        if (trivyReport != null && images.size() > 1) {
+        if (!images.isEmpty() && manifest != null) {
+            throw new UsageException("give IMAGEs or --manifest, not both");
+        }
+        if (trivyReport != null && images.size() != 1) {
             throw new UsageException("--trivy-report is the report of one image: give exactly one IMAGE with it");
         }
-        return new CheckOptions(List.copyOf(images), namespace, annotations, policy, trivyReport, output,
+        return new CheckOptions(List.copyOf(images), namespace, annotations, policy, trivyReport, manifest, output,
                 List.copyOf(properties));
     }
 

@@ -115,7 +115,10 @@ class CheckCommandTest {
                         "is not a trivy JSON report"),
                 arguments(List.of("--trivy-report", cleanReport.toString(), CLEAN, VULNERABLE),
                         "--trivy-report is the report of one image"),
-                arguments(List.of("--imagegate.trivy.timeout=soon", CLEAN), "invalid configuration"));
+                arguments(List.of("--imagegate.trivy.timeout=soon", CLEAN), "invalid configuration"),
+                arguments(List.of("--manifest", missing.toString()), "manifest " + missing + " does not exist"),
+                arguments(List.of("--manifest", write("bad.yaml", "kind: [unclosed\n").toString()), "manifest "),
+                arguments(List.of("--manifest", missing.toString(), CLEAN), "give IMAGEs or --manifest, not both"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -156,6 +159,60 @@ class CheckCommandTest {
         assertThat(run.exit()).as(run.toString()).isEqualTo(CheckCommand.ADMITTED);
         assertThat(run.stdout()).contains("\"image-digests\":\"" + CLEAN + "@" + digest + "\"")
                 .contains("{\"image\":\"" + CLEAN + "\",\"digest\":\"" + digest + "\"");
+    }
+
+    @Test
+    void aManifestIsJudgedObjectByObjectAsAdmissionWouldJudgeItsCreation() {
+        Path manifest = write("app.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: settings}
+                data: {image: registry.test/check/vulnerable:1}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web, namespace: team-a}
+                spec:
+                  template:
+                    spec:
+                      initContainers: [{name: migrate, image: registry.test/check/clean:1}]
+                      containers: [{name: app, image: registry.test/check/vulnerable:1}]
+                ---
+                apiVersion: batch/v1
+                kind: CronJob
+                metadata: {name: nightly}
+                spec:
+                  schedule: "0 3 * * *"
+                  jobTemplate:
+                    spec:
+                      template:
+                        spec:
+                          containers: [{name: job, image: registry.test/check/clean:1}]
+                """);
+
+        Run text = check(withPolicy(List.of(TRIVY_DOUBLE, "--manifest", manifest.toString())));
+        Run json = check(withPolicy(List.of(TRIVY_DOUBLE, "--output", "json", "--manifest", manifest.toString())));
+
+        assertThat(text.exit()).as(text.toString()).isEqualTo(CheckCommand.DENIED);
+        assertThat(text.stdout().lines().toList()).containsExactly(
+                "Deployment team-a/web:",
+                "  registry.test/check/vulnerable:1: denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH",
+                "  registry.test/check/clean:1: allowed: no vulnerabilities at or above HIGH",
+                "CronJob default/nightly:",
+                "  registry.test/check/clean:1: allowed: no vulnerabilities at or above HIGH");
+        assertThat(json.exit()).isEqualTo(CheckCommand.DENIED);
+        assertThat(json.stdout()).startsWith("[{\"object\":\"Deployment team-a/web\",\"status\":{\"allowed\":false,"
+                + "\"reason\":\"Deployment team-a/web: registry.test/check/vulnerable:1 (container app): denied: 2 CRITICAL");
+    }
+
+    @Test
+    void aManifestWithoutPodSpecsIsAdmittedAndSaysSo() {
+        Path manifest = write("config.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n");
+
+        Run run = check(withPolicy(List.of(NO_TRIVY, "--manifest", manifest.toString())));
+
+        assertThat(run.exit()).isEqualTo(CheckCommand.ADMITTED);
+        assertThat(run.stderr()).isEqualTo("imagegate check: manifest " + manifest + " has no pod spec to judge\n");
     }
 
     private static List<String> withPolicy(List<String> args) {

@@ -59,6 +59,9 @@ class ReviewRouteTest {
         }
         AdviceWith.adviceWith(camel, "image-review", route -> {
             route.replaceFromWith("direct:review");
+            route.weaveByToUri("seda:decisions*").replace().to("mock:decisions");
+        });
+        AdviceWith.adviceWith(camel, "judge-images", route -> {
             // An operator's steps inside the split, as the README invites: a log, and a filter that keeps one
             // image from the scan.
             route.weaveByToUri("direct:scan-image").replace()
@@ -68,7 +71,6 @@ class ReviewRouteTest {
                     .end();
             route.interceptSendToEndpoint("direct:scan-image").skipSendToOriginalEndpoint().to("mock:scan-image")
                     .process(ReviewRouteTest::cannedScan);
-            route.weaveByToUri("seda:decisions*").replace().to("mock:decisions");
         });
         camel.start();
     }
@@ -114,6 +116,10 @@ class ReviewRouteTest {
     @Test
     void eachRouteGetsOnlyItsOwnErrorHandling() {
         assertThat(camel.getRoute("image-review").getConfigurationId()).isEqualTo("review-errors");
+        assertThat(camel.getRoute("admission-validate").getConfigurationId()).isEqualTo("review-errors");
+        assertThat(camel.getRoute("admission-mutate").getConfigurationId()).isEqualTo("review-errors");
+        // The shared judging route has none of its own: a failure there is answered by the door it came in by.
+        assertThat(camel.getRoute("judge-images").getConfigurationId()).isNull();
         assertThat(camel.getRoute("alert-webhook").getConfigurationId()).isEqualTo("alert-sinks");
         assertThat(camel.getRoute("audit-log").getConfigurationId()).isNull();
         assertThat(camel.getRoute("scan-image").getConfigurationId()).isNull();

@@ -52,9 +52,11 @@ class RouteFilesHttpTest {
         configMap.update(REVIEW.replace("""
                         - removeHeaders:
                             pattern: "*"
+                            excludePattern: timeout
                 """, """
                         - removeHeaders:
                             pattern: "*"
+                            excludePattern: timeout
                         - setHeader:
                             name: X-Edited
                             constant: "yes"

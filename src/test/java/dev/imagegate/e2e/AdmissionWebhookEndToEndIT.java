@@ -233,6 +233,7 @@ class AdmissionWebhookEndToEndIT {
         assertThat(refused.err()).as(refused.transcript())
                 .contains(DENIED_BY_WEBHOOK + "Deployment workloads/web: " + vulnerable + " (container alpine-openssl)", ": denied: ", CVE);
         assertThat(kubectl.run("get", "deployment", "web", "--namespace=workloads").err()).contains("NotFound");
+        System.out.printf("%nAdmissionWebhookEndToEndIT: a Deployment with a vulnerable image:%n%s%n", refused.transcript());
     }
 
     @Test
@@ -313,6 +314,7 @@ class AdmissionWebhookEndToEndIT {
         assertThat(admitted.out()).isEqualTo("pod/audited created\n");
         assertThat(admitted.err().lines().filter(line -> line.startsWith("Warning: ")).toList()).as(admitted.transcript())
                 .anySatisfy(warning -> assertThat(warning).contains(ScanEndToEndIT.ALPINE_VULNERABLE.repository()));
+        System.out.printf("%nAdmissionWebhookEndToEndIT: a vulnerable pod in a namespace in audit mode:%n%s%n", admitted.transcript());
     }
 
     @Test
@@ -354,6 +356,7 @@ class AdmissionWebhookEndToEndIT {
 
         assertThat(admitted.exit()).as(admitted.transcript()).isZero();
         assertThat(podImage(OWN_NAMESPACE, "restarting")).as("not reviewed, so not pinned").isEqualTo(clean);
+        System.out.printf("%nAdmissionWebhookEndToEndIT: with ImageGate stopped, what kubectl printed:%n%s%n", refused.transcript());
     }
 
     /** A pod that namespace imagegate's Pod Security level (restricted) admits, as ImageGate's own pods are. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A Kubernetes control plane on loopback, set up as an operator sets one up: etcd (Debian's etcd-server),
@@ -98,6 +99,14 @@ final class ControlPlane implements AutoCloseable {
         return controlPlane;
     }
 
+    /**
+     * Starts etcd, kube-apiserver without ImagePolicyWebhook (as on a managed cluster, whose API server flags a
+     * user cannot set: admission webhooks are registered through the API instead), and kube-controller-manager.
+     */
+    static ControlPlane startWithoutImagePolicyWebhook(Binaries binaries, Path work) throws IOException, InterruptedException {
+        return start(binaries, work, null);
+    }
+
     private void startAll(Path admissionConfig) throws IOException, InterruptedException {
         EndToEnd.run(EndToEnd.PROJECT, List.of("e2e/control-plane-pki.sh", pki.toString(), "https://127.0.0.1:" + apiServerPort));
         // the policy README.md, "Configuring kube-apiserver", shows
@@ -127,7 +136,10 @@ final class ControlPlane implements AutoCloseable {
     }
 
     private ServerProcess startApiServer(String name, Path admissionConfig) throws IOException, InterruptedException {
-        ServerProcess server = started(ServerProcess.start(name, List.of(binaries.kubeApiserver().toString(),
+        List<String> imagePolicyWebhook = admissionConfig == null ? List.of() : List.of(
+                "--enable-admission-plugins=ImagePolicyWebhook",
+                "--admission-control-config-file=" + admissionConfig);
+        ServerProcess server = started(ServerProcess.start(name, Stream.concat(Stream.of(binaries.kubeApiserver().toString(),
                 "--etcd-servers=http://127.0.0.1:" + etcdPort,
                 "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + apiServerPort,
                 // the default reconciler refuses a loopback advertise address
@@ -139,13 +151,11 @@ final class ControlPlane implements AutoCloseable {
                 "--service-account-signing-key-file=" + pki.resolve("service-account.key"),
                 "--service-cluster-ip-range=10.96.0.0/16",
                 "--authorization-mode=RBAC",
-                "--enable-admission-plugins=ImagePolicyWebhook",
-                "--admission-control-config-file=" + admissionConfig,
                 "--audit-policy-file=" + work.resolve("audit-policy.yaml"),
                 "--audit-log-path=" + auditLog(),
                 "--cert-dir=" + work.resolve("apiserver-certs"),
                 // logs "error contacting webhook backend" and the ImagePolicyWebhook configuration
-                "--v=2"), Map.of(), work));
+                "--v=2"), imagePolicyWebhook.stream()).toList(), Map.of(), work));
         Kubectl kubectl = kubectl();
         server.await("answer /readyz", () -> kubectl.run("get", "--raw=/readyz").exit() == 0, START);
         return server;

@@ -5,9 +5,8 @@ import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ProcessorDefinitionHelper;
 import org.apache.camel.model.RouteDefinition;
@@ -19,15 +18,14 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -210,13 +208,12 @@ final class RouteSwap {
         if (http.isEmpty()) {
             return;
         }
-        Map<String, List<Route>> byPath = http.stream().collect(Collectors.groupingBy(RouteSwap::path));
-        byPath.forEach((path, routes) -> {
-            if (!unbind(path, routes.size())) {
+        for (Route route : http) {
+            if (!unbind(route)) {
                 // Not found in a Vert.x router: stopping the consumer unbinds the path, and ends what is inside.
-                routes.forEach(route -> ServiceHelper.stopService(route.getConsumer()));
+                ServiceHelper.stopService(route.getConsumer());
             }
-        });
+        }
         pause(UNBIND_GRACE);
         for (Route route : http) {
             remove(route, REQUEST_DRAIN_LIMIT);
@@ -225,24 +222,27 @@ final class RouteSwap {
     }
 
     /**
-     * Disables the {@code count} oldest Vert.x routes of the path: those of the retiring routes, since a route that
-     * takes over a path (a standby, or the route a standby stood in for) was added after the one it replaces, and
-     * Vert.x serves a path by the first of its routes that is enabled. The consumers keep running, so the requests
-     * already handed to them are answered: stopping a consumer would stop its route's processors too.
+     * Disables the route's own Vert.x route, so that the route added after it for its path (a standby, or the
+     * route a standby stood in for) answers from now on. The consumer keeps running, so the requests already
+     * handed to it are answered: stopping a consumer would stop its route's processors too. Camel keeps the
+     * consumer's Vert.x route private; going by position in the router instead picked the wrong one of three when a
+     * path had a disabled route still listed, and the standby then went on taking requests while it was stopped.
      */
-    private boolean unbind(String path, int count) {
-        for (VertxPlatformHttpRouter router : camel.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
-            List<io.vertx.ext.web.Route> serving = router.getRoutes().stream().filter(route -> path.equals(route.getPath())).toList();
-            if (count > 0 && serving.size() >= count) {
-                serving.subList(0, count).forEach(io.vertx.ext.web.Route::disable);
+    private static boolean unbind(Route route) {
+        if (!(route.getConsumer() instanceof VertxPlatformHttpConsumer consumer)) {
+            return false;
+        }
+        try {
+            Field field = VertxPlatformHttpConsumer.class.getDeclaredField("route");
+            field.setAccessible(true);
+            if (field.get(consumer) instanceof io.vertx.ext.web.Route served) {
+                served.disable();
                 return true;
             }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.warn("could not take route {} out of the HTTP router: {}", route.getRouteId(), e.getMessage());
         }
         return false;
-    }
-
-    private static String path(Route route) {
-        return ((PlatformHttpEndpoint) route.getEndpoint()).getPath();
     }
 
     private void retire(Route route) {

@@ -64,6 +64,15 @@ class AnswersTest {
     }
 
     @Test
+    void aPinnedReferenceKeepsRoomForTheReason() {
+        Verdict pinned = new Verdict("registry.test/team/app:1@" + DIGEST, Verdict.Status.VULNERABLE, false,
+                "denied: 1 CRITICAL (CVE-2026-10001) at or above HIGH", List.of(), null, List.of(), DIGEST);
+
+        assertThat(Warnings.of(Decision.of(pod(pinned.image()), List.of(pinned), Enforcement.AUDIT, NOW))).containsExactly(
+                "audit: would deny registry.test/team/app:1@sha256:aaaaaaaaaaaa: denied: 1 CRITICAL (CVE-2026-10001) at or above HIGH");
+    }
+
+    @Test
     void everyWarningIsOneLineOfAtMost120Characters() {
         String hostile = "registry.test/" + "x".repeat(300) + ":1\n\u001b[31m";
 

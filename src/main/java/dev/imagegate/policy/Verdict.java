@@ -1,5 +1,6 @@
 package dev.imagegate.policy;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.Severity;
 
@@ -16,9 +17,11 @@ import java.util.List;
  * @param highest    the most severe of those findings, or null when there are none
  * @param exceptions the policy exceptions that excused findings of this image, described
  * @param digest     the digest that was judged ({@code sha256:...}), or null when the image was not looked up
+ * @param remedy     what to upgrade, what has no fix yet, an OS past its end of support; null when the scan
+ *                   found nothing to act on (written flat into the audit line: fixes, unfixed, osEndOfSupport)
  */
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
-                      Severity highest, List<String> exceptions, String digest) {
+                      Severity highest, List<String> exceptions, String digest, @JsonUnwrapped Remedy remedy) {
 
     /** What decided the verdict; {@code NOT_CHECKED}: a step of an edited review route left the image out. */
     public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED }
@@ -30,7 +33,12 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
                    Severity highest, List<String> exceptions) {
-        this(image, status, allowed, reason, findings, highest, exceptions, null);
+        this(image, status, allowed, reason, findings, highest, exceptions, null, null);
+    }
+
+    public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
+                   Severity highest, List<String> exceptions, String digest) {
+        this(image, status, allowed, reason, findings, highest, exceptions, digest, null);
     }
 
     public static Verdict of(String image, Status status, boolean allowed, String reason) {
@@ -39,6 +47,18 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     /** This verdict, about the image at {@code digest}. */
     public Verdict at(String digest) {
-        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest);
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, remedy);
+    }
+
+    /**
+     * The reason in at most {@code limit} characters, for a line shared with other images: fewer packages
+     * named, and how many more, rather than a sentence cut off.
+     */
+    public String reasonWithin(int limit) {
+        if (reason.length() <= limit) {
+            return reason;
+        }
+        return remedy != null && remedy.problem() != null ? remedy.reason(limit)
+                : reason.substring(0, Math.max(0, limit - 3)) + "...";
     }
 }

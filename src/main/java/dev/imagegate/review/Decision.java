@@ -28,6 +28,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     /** kubectl shows the whole reason; past this it is noise, and the API server's audit log pays for it. */
     static final int REASON_LIMIT = 1024;
     private static final int MORE_SUFFIX_ROOM = 40;
+    private static final int SHARE_MIN = 160;
     static final int IMAGE_SHOWN_LIMIT = 200;
     static final int ANNOTATION_VALUE_LIMIT = 512;
     private static final Pattern CONTROL_CHARACTER = Pattern.compile("\\p{Cntrl}");
@@ -61,9 +62,12 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     }
 
     static String denialReason(List<Verdict> verdicts) {
-        List<String> denials = verdicts.stream().filter(v -> !v.allowed())
-                .map(v -> shown(v.image()) + ": " + oneLine(v.reason())).toList();
+        List<Verdict> denied = verdicts.stream().filter(v -> !v.allowed()).toList();
         int room = REASON_LIMIT - MORE_SUFFIX_ROOM;
+        // Each denied image gets its share of the line: one image's list of fixes must not crowd out the next image.
+        int share = Math.max(SHARE_MIN, (room - 2 * (denied.size() - 1)) / denied.size());
+        List<String> denials = denied.stream()
+                .map(v -> shown(v.image()) + ": " + oneLine(v.reasonWithin(share - shown(v.image()).length() - 2))).toList();
         StringBuilder reason = new StringBuilder(truncate(denials.get(0), room));
         int shown = 1;
         while (shown < denials.size() && reason.length() + 2 + denials.get(shown).length() <= room) {

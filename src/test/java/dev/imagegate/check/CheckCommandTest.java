@@ -58,7 +58,8 @@ class CheckCommandTest {
     static Stream<Arguments> pods() {
         return Stream.of(
                 arguments("a vulnerable report is denied", List.of("--trivy-report", vulnerableReport.toString(), VULNERABLE),
-                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH"),
+                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), "
+                                + "org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), "),
                 arguments("a clean report is admitted", List.of("--trivy-report=" + cleanReport, CLEAN),
                         CheckCommand.ADMITTED, CLEAN + ": allowed: no vulnerabilities at or above HIGH"),
                 arguments("trivy runs as the webhook runs it", List.of(TRIVY_DOUBLE, VULNERABLE, CLEAN),

@@ -18,10 +18,10 @@ import java.util.Map;
 record CheckOptions(List<String> images, String namespace, Map<String, String> annotations, Path policy,
                     Path trivyReport, Output output, List<String> properties) {
 
-    enum Output { TEXT, JSON }
+    enum Output { TEXT, JSON, SARIF }
 
     static final String USAGE = "usage: imagegate check [--policy FILE] [--namespace NS] [--annotation KEY=VALUE]... "
-            + "[--trivy-report FILE] [--output text|json] [--imagegate.PROPERTY=VALUE]... IMAGE...";
+            + "[--trivy-report FILE] [--output text|json|sarif] [--imagegate.PROPERTY=VALUE]... IMAGE...";
 
     static CheckOptions parse(List<String> args) {
         List<String> images = new ArrayList<>();
@@ -88,7 +88,7 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
         try {
             return Output.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--output is text or json, not \"" + value + "\"");
+            throw new UsageException("--output is text, json or sarif, not \"" + value + "\"");
         }
     }
 }

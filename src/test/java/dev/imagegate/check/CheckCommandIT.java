@@ -60,7 +60,7 @@ class CheckCommandIT {
 
         assertThat(run.exitValue()).isEqualTo(CheckCommand.USAGE_ERROR);
         assertThat(stdout(run)).isEmpty();
-        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text or json, not \"yaml\"");
+        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text, json or sarif, not \"yaml\"");
     }
 
     private Process check(Path workdir, Path home, String... args) throws IOException, InterruptedException {

@@ -43,7 +43,13 @@ class CheckCommandIT {
         assertThat(stdout(fromReport)).isEqualTo("registry.test/ci/vulnerable:1: denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), "
                 + "org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), musl 1.2.4_git20230717-r4 -> "
                 + "1.2.4_git20230717-r5 (CVE-2026-10002), zlib 1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004); "
-                + "no fix yet: busybox (CVE-2026-10003)\n");
+                + "no fix yet: busybox (CVE-2026-10003)\n"
+                + "  PACKAGE                           INSTALLED             FIXED                 VULNERABILITIES\n"
+                + "  libcrypto3                        3.1.4-r5              3.1.7-r1              CVE-2026-10001\n"
+                + "  org.springframework:spring-beans  5.3.15                5.3.18                CVE-2022-22965\n"
+                + "  musl                              1.2.4_git20230717-r4  1.2.4_git20230717-r5  CVE-2026-10002\n"
+                + "  zlib                              1.3.1-r0              1.3.1-r1              CVE-2026-10004\n"
+                + "  busybox                           1.36.1-r15            (no fix yet)          CVE-2026-10003\n");
         assertThat(withTrivy.exitValue()).isEqualTo(CheckCommand.ADMITTED);
         assertThat(stdout(withTrivy)).startsWith("{\"allowed\":true,\"reason\":\"\"").endsWith("}\n")
                 .contains("\"digest\":\"" + CraneDouble.digestOf("registry.test/ci/clean:1") + "\"");

@@ -115,13 +115,21 @@ public record Remedy(@JsonIgnore String problem, String osEndOfSupport, List<Fix
         return "; and " + packages + " more (status.images, the audit log, imagegate check)";
     }
 
-    static String describe(Fix fix) {
+    /** "libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001)". */
+    public static String describe(Fix fix) {
         return fix.packageName() + (fix.installed() == null ? "" : " " + fix.installed()) + " -> " + fix.fixed()
                 + " (" + firstIds(fix.vulnerabilities()) + ")";
     }
 
+    /** "busybox (CVE-2026-10003)": short, for the one-line reason. */
     static String describe(Unfixed unfixed) {
         return unfixed.packageName() + " (" + firstIds(unfixed.vulnerabilities()) + ")";
+    }
+
+    /** "busybox 1.36.1-r15 (CVE-2026-10003)": with the version installed, for where there is room. */
+    public static String describeWithVersion(Unfixed unfixed) {
+        return unfixed.packageName() + (unfixed.installed() == null ? "" : " " + unfixed.installed())
+                + " (" + firstIds(unfixed.vulnerabilities()) + ")";
     }
 
     private static String firstIds(List<String> ids) {

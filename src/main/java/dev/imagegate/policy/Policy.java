@@ -201,8 +201,8 @@ public final class Policy {
         if (problems.isEmpty()) {
             String reason = excepted.isEmpty() ? "allowed: no vulnerabilities at or above " + settings.severity()
                     : "allowed: " + String.join(", ", excepted);
-            Remedy remedy = report.osEndOfSupport() == null ? null
-                    : new Remedy(null, Remedy.text(report.osEndOfSupport(), Remedy.NAME_LIMIT, ""), List.of(), List.of());
+            // Nothing to upgrade, but an OS past its end of support is worth knowing before it is denied.
+            Remedy remedy = report.osEndOfSupport() == null ? null : Remedy.of(null, List.of(), report.osEndOfSupport());
             return new Verdict(image, Verdict.Status.PASSED, true, reason, List.of(), null, excepted, null, remedy);
         }
         List<Finding> against = overCounts.stream().distinct().sorted(Finding.MOST_SEVERE_FIRST).toList();

@@ -67,12 +67,6 @@ public record Remedy(@JsonIgnore String problem, String osEndOfSupport, List<Fix
         return new Remedy(problem, osEndOfSupport == null ? null : text(osEndOfSupport, NAME_LIMIT, ""), fixes, unfixed);
     }
 
-    /** Whether there is anything to say beyond the problem. */
-    @JsonIgnore
-    public boolean isEmpty() {
-        return osEndOfSupport == null && fixes.isEmpty() && unfixed.isEmpty();
-    }
-
     /**
      * The reason a developer reads, within {@code limit} characters: {@code denied: }, the end of support first
      * (no upgrade helps then), the problem, the upgrades, the packages without a fix; what does not fit is

@@ -165,6 +165,21 @@ class RemedyTest {
     }
 
     @Test
+    void aMaximumCountCountsDistinctVulnerabilities() {
+        Policy atMostOneHigh = PolicyReader.read("defaults: {severity: CRITICAL, maxCounts: {HIGH: 1}}".getBytes(), Action.DENY, TODAY);
+        Finding inMusl = fixed("CVE-1", Severity.HIGH, "musl", "1.1.20-r4", "1.1.20-r5");
+        Finding inMuslUtils = fixed("CVE-1", Severity.HIGH, "musl-utils", "1.1.20-r4", "1.1.20-r5");
+
+        Verdict once = atMostOneHigh.judge(ImageReference.parse("app:1"), new ScanOutcome.Scanned(report(inMusl, inMuslUtils)), "default");
+        Verdict twice = atMostOneHigh.judge(ImageReference.parse("app:1"), new ScanOutcome.Scanned(report(inMusl, inMuslUtils,
+                fixed("CVE-2", Severity.HIGH, "zlib", "1", "2"))), "default");
+
+        assertThat(once.allowed()).isTrue();
+        assertThat(twice.reason()).isEqualTo("denied: 2 HIGH in 3 packages, more than 1 allowed; upgrade musl 1.1.20-r4 -> 1.1.20-r5 "
+                + "(CVE-1), musl-utils 1.1.20-r4 -> 1.1.20-r5 (CVE-1), zlib 1 -> 2 (CVE-2)");
+    }
+
+    @Test
     void anAllowedImageStillSaysItsOsIsPastEndOfSupport() {
         Verdict verdict = judged("app:1", endOfSupport("alpine 3.9.4", fixed("CVE-1", Severity.LOW, "zlib", "1", "2")));
 

@@ -46,7 +46,9 @@ public record SlackMessage(String channel, String text, ArrayNode blocks) {
         }
         blocks.add(JSON.objectNode().put("type", "context").set("elements",
                 JSON.arrayNode().add(markdown(cut(String.join(" · ", context), SECTION_LIMIT)))));
-        return new SlackMessage(channel, alert.title(), blocks);
+        // The text is what notifications show, and Slack reads it as mrkdwn too: an invalid image reference is
+        // denied and named, so it must not mention or link either.
+        return new SlackMessage(channel, escape(alert.title()), blocks);
     }
 
     /** One image: its name, what counts against it, then the upgrades and what has no fix, as lists. */

@@ -53,7 +53,7 @@ class SlackMessageTest {
 
     @Test
     void namesCannotMentionLinkOrFormatTheirWayOut() {
-        Alert.ImageVerdict hostile = denied("registry.test/x:1", List.of(new Remedy.Fix("<!channel> <https://evil.example|click>",
+        Alert.ImageVerdict hostile = denied("<!here>", List.of(new Remedy.Fix("<!channel> <https://evil.example|click>",
                 "1 & 2", "3", List.of("CVE-1"))));
 
         SlackMessage message = SlackMessage.of(alert(List.of(hostile)), "#sec");
@@ -62,5 +62,7 @@ class SlackMessageTest {
         assertThat(text.get("text").asText()).contains("• &lt;!channel&gt; &lt;https://evil.example|click&gt; 1 &amp; 2 -&gt; 3 (CVE-1)")
                 .doesNotContain("<");
         assertThat(text.get("verbatim").asBoolean()).isTrue();
+        assertThat(text.get("text").asText()).startsWith("*&lt;!here&gt;*\n");
+        assertThat(message.text()).isEqualTo("[ImageGate] denied in namespace team-a: &lt;!here&gt;");
     }
 }

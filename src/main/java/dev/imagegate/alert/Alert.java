@@ -54,7 +54,8 @@ public record Alert(Instant time, String kind, String namespace, String mode, bo
 
     /** One line: subject of an email, first line of a chat message; names each notable image once. */
     public String title() {
-        List<String> named = notable().stream().map(ImageVerdict::image).toList();
+        // An e-mail subject: an invalid reference, named as written, must not break the header's line.
+        List<String> named = notable().stream().map(v -> v.image().replaceAll("\\p{Cntrl}", "?")).toList();
         return prefix() + String.join(", ", named.stream().limit(IMAGES_IN_TITLE).toList())
                 + (named.size() > IMAGES_IN_TITLE ? ", and " + (named.size() - IMAGES_IN_TITLE) + " more" : "");
     }

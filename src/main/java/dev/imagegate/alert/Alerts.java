@@ -2,6 +2,7 @@ package dev.imagegate.alert;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.imagegate.policy.Remedy;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -139,6 +140,11 @@ public class Alerts implements HealthIndicator {
                 .map(f -> new Alert.TopFinding(f.vulnerabilityId(), f.severity().name(), f.packageName(),
                         f.installedVersion(), f.fixedVersion()))
                 .toList();
-        return new Alert.ImageVerdict(verdict.image(), verdict.status().name(), verdict.allowed(), verdict.reason(), findings);
+        Remedy remedy = verdict.remedy();
+        String summary = remedy != null && remedy.problem() != null ? "denied: " + remedy.problem() : verdict.reason();
+        return new Alert.ImageVerdict(verdict.image(), verdict.status().name(), verdict.allowed(), verdict.reason(), findings,
+                remedy == null || remedy.fixes().isEmpty() ? null : remedy.fixes(),
+                remedy == null || remedy.unfixed().isEmpty() ? null : remedy.unfixed(),
+                remedy == null ? null : remedy.osEndOfSupport(), summary);
     }
 }

@@ -12,6 +12,7 @@ import dev.imagegate.policy.InvalidPolicyException;
 import dev.imagegate.policy.Policy;
 import dev.imagegate.policy.PolicyProperties;
 import dev.imagegate.policy.PolicyReader;
+import dev.imagegate.policy.Remedy;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
 import dev.imagegate.review.ImageCheck;
@@ -111,7 +112,7 @@ public final class CheckCommand {
                 Decision decision = check.decide(new ImageReview(options.images(), options.annotations(),
                         options.namespace()).request(), check.policy());
                 out.println(render(decision, options.output(), json));
-                return decision.allowed() ? ADMITTED : DENIED;
+                return exitCode(decision);
             }
         } catch (UsageException e) {
             err.println("imagegate check: " + e.getMessage());
@@ -359,16 +360,31 @@ public final class CheckCommand {
     }
 
     private static String render(Decision decision, CheckOptions.Output output, ObjectMapper mapper) {
-        if (output == CheckOptions.Output.JSON) {
-            try {
-                return mapper.writeValueAsString(ImageReviewResponse.of(decision).status());
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("the answer could not be written as JSON", e);
-            }
+        try {
+            return switch (output) {
+                case JSON -> mapper.writeValueAsString(ImageReviewResponse.of(decision).status());
+                case SARIF -> mapper.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(Sarif.of(decision, exitCode(decision), mapper));
+                case TEXT -> text(decision);
+            };
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the answer could not be written as JSON", e);
         }
+    }
+
+    private static int exitCode(Decision decision) {
+        return decision.allowed() ? ADMITTED : DENIED;
+    }
+
+    /** Each image's line as the webhook gives it, then, for an image with something to upgrade, the fixes as a table. */
+    private static String text(Decision decision) {
         StringBuilder text = new StringBuilder();
         for (Verdict verdict : decision.verdicts()) {
             text.append(verdict.image()).append(": ").append(verdict.reason()).append('\n');
+            Remedy remedy = verdict.remedy();
+            if (remedy != null && (!remedy.fixes().isEmpty() || !remedy.unfixed().isEmpty())) {
+                text.append(FixTable.of(remedy));
+            }
         }
         // An audited namespace or a break-glass pod is admitted despite denied images: say so last.
         if (decision.allowed() && !decision.reason().isEmpty()) {

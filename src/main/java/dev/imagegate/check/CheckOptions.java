@@ -23,10 +23,10 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
     /** {@code --manifest -}: the manifest comes on standard input, as {@code kubectl apply -f -} takes it. */
     static final Path STANDARD_INPUT = Path.of("-");
 
-    enum Output { TEXT, JSON }
+    enum Output { TEXT, JSON, SARIF }
 
     static final String USAGE = "usage: imagegate check [--policy FILE] [--namespace NS] [--annotation KEY=VALUE]... "
-            + "[--trivy-report FILE] [--output text|json] [--imagegate.PROPERTY=VALUE]... "
+            + "[--trivy-report FILE] [--output text|json|sarif] [--imagegate.PROPERTY=VALUE]... "
             + "(IMAGE... | --manifest FILE|-)";
 
     static CheckOptions parse(List<String> args) {
@@ -66,6 +66,9 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
         if (!images.isEmpty() && manifest != null) {
             throw new UsageException("give IMAGEs or --manifest, not both");
         }
+        if (manifest != null && output == Output.SARIF) {
+            throw new UsageException("--output sarif is written for IMAGEs; judge a manifest with --output text or json");
+        }
         if (trivyReport != null && images.size() != 1) {
             throw new UsageException("--trivy-report is the report of one image: give exactly one IMAGE with it");
         }
@@ -99,7 +102,7 @@ record CheckOptions(List<String> images, String namespace, Map<String, String> a
         try {
             return Output.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--output is text or json, not \"" + value + "\"");
+            throw new UsageException("--output is text, json or sarif, not \"" + value + "\"");
         }
     }
 }

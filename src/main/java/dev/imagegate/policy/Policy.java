@@ -4,6 +4,7 @@ import dev.imagegate.image.ImageReference;
 import dev.imagegate.policy.PolicyDocument.Settings;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.ScanOutcome;
+import dev.imagegate.scan.ScanReport;
 import dev.imagegate.scan.Severity;
 import dev.imagegate.signature.KeySet;
 import dev.imagegate.signature.SignatureOutcome;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +40,9 @@ import java.util.stream.Collectors;
  */
 public final class Policy {
 
-    static final int CVES_NAMED = 3;
+    static final int REVIEW_REASON_LIMIT = 1024;
+    static final int MORE_IMAGES_ROOM = 40;
+    static final int IMAGE_QUOTED_LIMIT = 200;
     private static final Pattern BREAK_GLASS_KEY = Pattern.compile("[^/]+\\.image-policy\\.k8s\\.io/break-glass");
     private static final Settings BUILT_IN = new Settings(Mode.ENFORCE, Severity.HIGH, Map.of(), false, Action.DENY,
             Action.DENY, false);
@@ -147,7 +152,7 @@ public final class Policy {
     public Verdict judge(ImageReference image, ScanOutcome outcome, String namespace) {
         Settings settings = settingsFor(namespace);
         if (outcome instanceof ScanOutcome.Scanned scanned) {
-            return judgeFindings(image, scanned.report().findings(), namespace, settings);
+            return judgeFindings(image, scanned.report(), namespace, settings);
         }
         ScanOutcome.ScanFailed failed = (ScanOutcome.ScanFailed) outcome;
         return byAction(image.original(), Verdict.Status.SCAN_FAILED, settings.onScanError(), "scan failed: " + failed.reason());
@@ -209,13 +214,13 @@ public final class Policy {
         if (audit) {
             return new Verdict(verdict.image(), verdict.status(), verdict.allowed(),
                     verdict.reason() + "; audit: would deny: " + problem, verdict.findings(), verdict.highest(),
-                    verdict.exceptions(), verdict.digest(), found + " (audit)");
+                    verdict.exceptions(), verdict.digest(), found + " (audit)", verdict.remedy());
         }
         Verdict.Status status = outcome instanceof SignatureOutcome.CheckFailed
                 ? Verdict.Status.SIGNATURE_CHECK_FAILED : Verdict.Status.UNSIGNED;
         String reason = "denied: " + problem + (verdict.allowed() ? "" : "; " + verdict.reason().replaceFirst("^denied: ", ""));
         return new Verdict(verdict.image(), status, false, reason, verdict.findings(), verdict.highest(),
-                verdict.exceptions(), verdict.digest(), found);
+                verdict.exceptions(), verdict.digest(), found, verdict.remedy());
     }
 
     /** How a review in this namespace is enforced; break-glass needs a permitting namespace and a reason. */
@@ -240,12 +245,12 @@ public final class Policy {
         return image.domain().equals(prefix) || image.repository().equals(prefix) || image.repository().startsWith(prefix + "/");
     }
 
-    private Verdict judgeFindings(ImageReference reference, List<Finding> findings, String namespace, Settings settings) {
+    private Verdict judgeFindings(ImageReference reference, ScanReport report, String namespace, Settings settings) {
         String image = reference.original();
         LocalDate today = LocalDate.now(clock);
         List<Finding> counted = new ArrayList<>();
         List<String> excepted = new ArrayList<>();
-        for (Finding finding : findings) {
+        for (Finding finding : report.findings()) {
             if (settings.ignoreUnfixed() && !finding.hasFix()) {
                 continue;
             }
@@ -262,24 +267,36 @@ public final class Policy {
         List<String> problems = new ArrayList<>();
         List<Finding> blocking = counted.stream().filter(f -> f.severity().isAtLeast(settings.severity())).toList();
         if (!blocking.isEmpty()) {
-            problems.add(countsBySeverity(blocking) + " (" + firstIds(blocking) + ") at or above " + settings.severity());
+            problems.add(counts(blocking) + " at or above " + settings.severity());
         }
         List<Finding> overCounts = new ArrayList<>(blocking);
         settings.maxCounts().forEach((severity, max) -> {
             List<Finding> ofSeverity = counted.stream().filter(f -> f.severity() == severity).toList();
-            if (ofSeverity.size() > max && !severity.isAtLeast(settings.severity())) {
-                problems.add(ofSeverity.size() + " " + severity + " (" + firstIds(ofSeverity) + "), more than " + max + " allowed");
+            if (distinctIds(ofSeverity) > max && !severity.isAtLeast(settings.severity())) {
+                problems.add(counts(ofSeverity) + ", more than " + max + " allowed");
                 overCounts.addAll(ofSeverity);
             }
         });
         if (problems.isEmpty()) {
             String reason = excepted.isEmpty() ? "allowed: no vulnerabilities at or above " + settings.severity()
                     : "allowed: " + String.join(", ", excepted);
-            return new Verdict(image, Verdict.Status.PASSED, true, reason, List.of(), null, excepted);
+            // Nothing to upgrade, but an OS past its end of support is worth knowing before it is denied.
+            Remedy remedy = report.osEndOfSupport() == null ? null : Remedy.of(null, List.of(), report.osEndOfSupport());
+            return new Verdict(image, Verdict.Status.PASSED, true, reason, List.of(), null, excepted, null, remedy);
         }
         List<Finding> against = overCounts.stream().distinct().sorted(Finding.MOST_SEVERE_FIRST).toList();
-        return new Verdict(image, Verdict.Status.VULNERABLE, false, "denied: " + String.join("; ", problems), against,
-                against.get(0).severity(), excepted);
+        Remedy remedy = Remedy.of(String.join("; ", problems), against, report.osEndOfSupport());
+        return new Verdict(image, Verdict.Status.VULNERABLE, false, remedy.reason(reasonLimit(image)), against,
+                against.get(0).severity(), excepted, null, remedy);
+    }
+
+    /**
+     * Room for an image's reason when it is the only one denied: the review's reason is 1 KiB, of which 40
+     * characters are kept for "; and N more denied image(s)" and the image itself is quoted (at most 200) before
+     * it, with ": ".
+     */
+    static int reasonLimit(String image) {
+        return REVIEW_REASON_LIMIT - MORE_IMAGES_ROOM - Math.min(image.length(), IMAGE_QUOTED_LIMIT) - 2;
     }
 
     private static Verdict byAction(String image, Verdict.Status status, Action action, String reason) {
@@ -291,19 +308,23 @@ public final class Policy {
         return Verdict.of(image, Verdict.Status.ALLOWED_BY_RULE, true, "allowed: namespace " + namespace + " is exempt");
     }
 
-    /** "3 CRITICAL, 12 HIGH": most severe first, as findings are sorted. */
-    static String countsBySeverity(List<Finding> findings) {
+    /**
+     * "3 CRITICAL, 12 HIGH": distinct vulnerabilities, each at its most severe, most severe first, with the
+     * packages they affect where that number differs ("1 CRITICAL in 2 packages": one CVE in musl and musl-utils).
+     */
+    static String counts(List<Finding> findings) {
+        Map<String, Severity> byId = new LinkedHashMap<>();
+        findings.forEach(f -> byId.merge(f.vulnerabilityId(), f.severity(), (a, b) -> a.isAtLeast(b) ? a : b));
         Map<Severity, Long> counts = new EnumMap<>(Severity.class);
-        findings.forEach(f -> counts.merge(f.severity(), 1L, Long::sum));
-        return findings.stream().map(Finding::severity).distinct()
-                .map(severity -> counts.get(severity) + " " + severity)
-                .collect(Collectors.joining(", "));
+        byId.values().forEach(severity -> counts.merge(severity, 1L, Long::sum));
+        String bySeverity = counts.keySet().stream().sorted(Comparator.reverseOrder())
+                .map(severity -> counts.get(severity) + " " + severity).collect(Collectors.joining(", "));
+        long packages = findings.stream().map(f -> Arrays.asList(f.packageName(), f.installedVersion())).distinct().count();
+        return packages == byId.size() ? bySeverity : bySeverity + " in " + packages + (packages == 1 ? " package" : " packages");
     }
 
-    static String firstIds(List<Finding> findings) {
-        List<String> ids = findings.stream().map(Finding::vulnerabilityId).distinct().toList();
-        String named = String.join(", ", ids.subList(0, Math.min(CVES_NAMED, ids.size())));
-        return ids.size() > CVES_NAMED ? named + ", ..." : named;
+    private static long distinctIds(List<Finding> findings) {
+        return findings.stream().map(Finding::vulnerabilityId).distinct().count();
     }
 
     private static Settings orEmpty(Settings settings) {

@@ -1,5 +1,6 @@
 package dev.imagegate.policy;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.imagegate.scan.Finding;
 import dev.imagegate.scan.Severity;
 
@@ -18,9 +19,12 @@ import java.util.List;
  * @param digest     the digest that was judged ({@code sha256:...}), or null when the image was not looked up
  * @param signature  what the signature check found ("verified by release", "missing"), or null when no
  *                   signature rule applies
+ * @param remedy     what to upgrade, what has no fix yet, an OS past its end of support; null when the scan
+ *                   found nothing to act on (written flat into the audit line: fixes, unfixed, osEndOfSupport)
  */
 public record Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
-                      Severity highest, List<String> exceptions, String digest, String signature) {
+                      Severity highest, List<String> exceptions, String digest, String signature,
+                      @JsonUnwrapped Remedy remedy) {
 
     /** What decided the verdict; {@code NOT_CHECKED}: a step of an edited review route left the image out. */
     public enum Status { PASSED, VULNERABLE, ALLOWED_BY_RULE, DENIED_BY_RULE, INVALID, SCAN_FAILED, PENDING, NOT_CHECKED,
@@ -33,12 +37,18 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
                    Severity highest, List<String> exceptions) {
-        this(image, status, allowed, reason, findings, highest, exceptions, null, null);
+        this(image, status, allowed, reason, findings, highest, exceptions, null, null, null);
     }
 
     public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
                    Severity highest, List<String> exceptions, String digest) {
-        this(image, status, allowed, reason, findings, highest, exceptions, digest, null);
+        this(image, status, allowed, reason, findings, highest, exceptions, digest, null, null);
+    }
+
+    /** A verdict of the scan, with what to do about it. */
+    public Verdict(String image, Status status, boolean allowed, String reason, List<Finding> findings,
+                   Severity highest, List<String> exceptions, String digest, Remedy remedy) {
+        this(image, status, allowed, reason, findings, highest, exceptions, digest, null, remedy);
     }
 
     public static Verdict of(String image, Status status, boolean allowed, String reason) {
@@ -47,7 +57,7 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     /** This verdict, about the image at {@code digest}. */
     public Verdict at(String digest) {
-        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, signature);
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, signature, remedy);
     }
 
     /** True when the image is admitted only because its signature rule audits what would have denied it. */
@@ -57,6 +67,18 @@ public record Verdict(String image, Status status, boolean allowed, String reaso
 
     /** This verdict, with what the signature check found. */
     public Verdict signed(String found) {
-        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, found);
+        return new Verdict(image, status, allowed, reason, findings, highest, exceptions, digest, found, remedy);
+    }
+
+    /**
+     * The reason in at most {@code limit} characters, for a line shared with other images: fewer packages
+     * named, and how many more, rather than a sentence cut off.
+     */
+    public String reasonWithin(int limit) {
+        if (reason.length() <= limit) {
+            return reason;
+        }
+        return remedy != null && remedy.problem() != null ? remedy.reason(limit)
+                : reason.substring(0, Math.max(0, limit - 3)) + "...";
     }
 }

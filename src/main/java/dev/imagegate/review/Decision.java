@@ -36,6 +36,7 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
     /** kubectl shows the whole reason; past this it is noise, and the API server's audit log pays for it. */
     static final int REASON_LIMIT = 1024;
     private static final int MORE_SUFFIX_ROOM = 40;
+    private static final int SHARE_MIN = 160;
     static final int IMAGE_SHOWN_LIMIT = 200;
     static final int ANNOTATION_VALUE_LIMIT = 512;
     private static final Pattern CONTROL_CHARACTER = Pattern.compile("\\p{Cntrl}");
@@ -89,10 +90,15 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
      * team-a/web: ") and with the containers that run each image, since a person at kubectl sees only this line.
      */
     static String denialReason(ReviewRequest request, List<Verdict> verdicts) {
-        List<String> denials = verdicts.stream().filter(v -> !v.allowed())
-                .map(v -> shown(v.image()) + containerNames(request, v.image()) + ": " + oneLine(v.reason())).toList();
+        List<Verdict> denied = verdicts.stream().filter(v -> !v.allowed()).toList();
         String object = request.subject() == null ? "" : shown(request.subject().describe(request.namespace())) + ": ";
         int room = REASON_LIMIT - MORE_SUFFIX_ROOM - object.length();
+        // Each denied image gets its share of the line: one image's list of fixes must not crowd out the next image.
+        int share = Math.max(SHARE_MIN, (room - 2 * (denied.size() - 1)) / denied.size());
+        List<String> denials = denied.stream().map(v -> {
+            String image = shown(v.image()) + containerNames(request, v.image());
+            return image + ": " + oneLine(v.reasonWithin(share - image.length() - 2));
+        }).toList();
         StringBuilder reason = new StringBuilder(object).append(truncate(denials.get(0), room));
         room += object.length();
         int shown = 1;

@@ -1,6 +1,7 @@
 package dev.imagegate.review;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.imagegate.policy.Remedy;
 import dev.imagegate.policy.Verdict;
 
 import java.util.List;
@@ -16,9 +17,15 @@ public record ImageReviewResponse(String apiVersion, String kind, Status status)
     public record Status(boolean allowed, String reason, Map<String, String> auditAnnotations, List<ImageStatus> images) {
     }
 
+    /**
+     * @param fixes          the packages to upgrade, each with the version that fixes it and what it fixes
+     * @param unfixed        the packages with vulnerabilities no version fixes yet
+     * @param osEndOfSupport the OS release, when it is past its end of support
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ImageStatus(String image, String digest, boolean allowed, String verdict, String reason,
-                              String highestSeverity, List<String> vulnerabilities) {
+                              String highestSeverity, List<String> vulnerabilities, List<Remedy.Fix> fixes,
+                              List<Remedy.Unfixed> unfixed, String osEndOfSupport) {
     }
 
     static final int VULNERABILITIES_LISTED = 10;
@@ -32,7 +39,11 @@ public record ImageReviewResponse(String apiVersion, String kind, Status status)
     private static ImageStatus imageStatus(Verdict verdict) {
         List<String> ids = verdict.findings().isEmpty() ? null : verdict.findings().stream().map(f -> f.vulnerabilityId())
                 .distinct().limit(VULNERABILITIES_LISTED).toList();
+        Remedy remedy = verdict.remedy();
         return new ImageStatus(Decision.shown(verdict.image()), verdict.digest(), verdict.allowed(), verdict.status().name(),
-                verdict.reason(), verdict.highest() == null ? null : verdict.highest().name(), ids);
+                verdict.reason(), verdict.highest() == null ? null : verdict.highest().name(), ids,
+                remedy == null || remedy.fixes().isEmpty() ? null : remedy.fixes(),
+                remedy == null || remedy.unfixed().isEmpty() ? null : remedy.unfixed(),
+                remedy == null ? null : remedy.osEndOfSupport());
     }
 }

@@ -12,13 +12,20 @@ import java.util.List;
  * @param scannedAt      when ImageGate got the report
  * @param dbUpdatedAt    when the vulnerability DB trivy had at the start of the scan was built (the DB's
  *                       version), or null when ImageGate did not know it yet
+ * @param osEndOfSupport the image's OS release ({@code alpine 3.9.4}) when trivy says it is past its end of
+ *                       support, else null: no package upgrade fixes such an image, only a newer base image
  */
 public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
-                         Instant dbUpdatedAt) {
+                         Instant dbUpdatedAt, String osEndOfSupport) {
 
     public ScanReport {
         findings = findings.stream().sorted(Finding.MOST_SEVERE_FIRST).toList();
         repoDigests = List.copyOf(repoDigests);
+    }
+
+    public ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
+                      Instant dbUpdatedAt) {
+        this(findings, repoDigests, scannerVersion, scannedAt, dbUpdatedAt, null);
     }
 
     public static ScanReport of(TrivyReport report, Instant scannedAt, Instant dbUpdatedAt) {
@@ -39,6 +46,15 @@ public record ScanReport(List<Finding> findings, List<String> repoDigests, Strin
         List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
                 ? List.of() : report.metadata().repoDigests();
         String version = report.trivy() == null ? null : report.trivy().version();
-        return new ScanReport(findings, digests, version, scannedAt, dbUpdatedAt);
+        return new ScanReport(findings, digests, version, scannedAt, dbUpdatedAt, endOfSupport(report.metadata()));
+    }
+
+    private static String endOfSupport(TrivyReport.Metadata metadata) {
+        TrivyReport.Os os = metadata == null ? null : metadata.os();
+        if (os == null || !Boolean.TRUE.equals(os.eosl())) {
+            return null;
+        }
+        String release = ((os.family() == null ? "" : os.family()) + " " + (os.name() == null ? "" : os.name())).trim();
+        return release.isEmpty() ? "the OS release" : release;
     }
 }

@@ -23,8 +23,17 @@ public record TrivyReport(
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Metadata(
+            @JsonProperty("OS") Os os,
             @JsonProperty("ImageID") String imageId,
             @JsonProperty("RepoDigests") List<String> repoDigests) {
+    }
+
+    /** The image's OS release; {@code EOSL} is set (true) once the release is past its end of support. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Os(
+            @JsonProperty("Family") String family,
+            @JsonProperty("Name") String name,
+            @JsonProperty("EOSL") Boolean eosl) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -108,8 +108,8 @@ class AlertsHttpTest {
     }
 
     @Test
-    void aDenialIsEmailedWithItsFindings() throws Exception {
-        review("mail", "registry.test/mail/vulnerable:1");
+    void aDenialIsEmailedWithItsFixes() throws Exception {
+        review("mail", "registry.test/mail/vulnerable:1", "registry.test/mail/clean:1");
 
         MimeMessage message = await().atMost(Duration.ofSeconds(10)).until(() -> mailAbout("mail"), m -> m != null);
 
@@ -117,10 +117,19 @@ class AlertsHttpTest {
         assertThat(Arrays.stream(message.getRecipients(Message.RecipientType.TO)).map(Object::toString))
                 .containsExactly("security@example.test", "oncall@example.test");
         assertThat(message.getFrom()[0].toString()).isEqualTo("imagegate@example.test");
-        assertThat(GreenMailUtil.getBody(message)).contains("Denied (mode enforce)",
-                "registry.test/mail/vulnerable:1: denied: 2 CRITICAL, 3 HIGH",
-                "CRITICAL CVE-2022-22965 in org.springframework:spring-beans 5.3.15 (fixed in 5.3.18, 5.2.20)",
-                "HIGH CVE-2026-10003 in busybox 1.36.1-r15 (no fix yet)");
+        String body = GreenMailUtil.getBody(message).replace("\r\n", "\n");
+        assertThat(body).contains("Denied (mode enforce)", "in namespace mail.",
+                "\nregistry.test/mail/vulnerable:1: denied: 2 CRITICAL, 3 HIGH at or above HIGH\n"
+                        + "  Upgrade:\n"
+                        + "    libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001)\n"
+                        + "    org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965)\n"
+                        + "    musl 1.2.4_git20230717-r4 -> 1.2.4_git20230717-r5 (CVE-2026-10002)\n"
+                        + "    zlib 1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004)\n"
+                        + "  No fix yet:\n"
+                        + "    busybox 1.36.1-r15 (CVE-2026-10003)\n",
+                "Also in the pod, admitted: registry.test/mail/clean:1");
+        assertThat(body.split("registry.test/mail/vulnerable:1", -1)).as("the image named in the title and once in the body")
+                .hasSize(3);
     }
 
     @Test
@@ -135,19 +144,43 @@ class AlertsHttpTest {
         assertThat(alert.get("images")).hasSize(2);
         assertThat(alert.at("/verdicts/0/findings/0/vulnerabilityId").asText()).isEqualTo("CVE-2022-22965");
         assertThat(alert.at("/verdicts/0/findings/0/fixedVersion").asText()).isEqualTo("5.3.18, 5.2.20");
+        assertThat(alert.at("/verdicts/0/fixes/1/package").asText()).isEqualTo("org.springframework:spring-beans");
+        assertThat(alert.at("/verdicts/0/fixes/1/installed").asText()).isEqualTo("5.3.15");
+        assertThat(alert.at("/verdicts/0/fixes/1/fixed").asText()).isEqualTo("5.3.18");
+        assertThat(alert.at("/verdicts/0/fixes/1/vulnerabilities/0").asText()).isEqualTo("CVE-2022-22965");
+        assertThat(alert.at("/verdicts/0/unfixed/0/package").asText()).isEqualTo("busybox");
+        assertThat(alert.at("/verdicts/0").has("summary")).isFalse();
         assertThat(alert.at("/verdicts/1/allowed").asBoolean()).isTrue();
+        assertThat(alert.at("/verdicts/1").has("fixes")).isFalse();
     }
 
     @Test
-    void slackGetsAReadableMessage() {
-        review("chat", "registry.test/chat/vulnerable:1");
+    void slackGetsBlockKitSections(CapturedOutput output) {
+        review("chat", "registry.test/chat/vulnerable:1", "registry.test/chat/clean:1");
 
         String body = await().atMost(Duration.ofSeconds(10)).until(() -> http.findAll(postRequestedFor(
                 urlEqualTo("/services/T000/B000/" + WEBHOOK_TOKEN))).stream().map(LoggedRequest::getBodyAsString)
                 .filter(b -> b.contains("namespace chat")).findFirst().orElse(null), b -> b != null);
 
-        assertThat(ReviewClient.json(body).get("text").asText())
-                .startsWith("[ImageGate] denied in namespace chat: registry.test/chat/vulnerable:1");
+        JsonNode slack = ReviewClient.json(body);
+        assertThat(slack.get("text").asText()).isEqualTo("[ImageGate] denied in namespace chat: registry.test/chat/vulnerable:1");
+        assertThat(slack.get("channel").asText()).isEqualTo("#imagegate");
+        assertThat(slack.get("blocks")).extracting(block -> block.get("type").asText()).containsExactly("header", "section", "context");
+        assertThat(slack.at("/blocks/0/text/text").asText()).isEqualTo("ImageGate: denied in namespace chat");
+        assertThat(slack.at("/blocks/1/text/type").asText()).isEqualTo("mrkdwn");
+        assertThat(slack.at("/blocks/1/text/text").asText()).isEqualTo("*registry.test/chat/vulnerable:1*\n"
+                + "denied: 2 CRITICAL, 3 HIGH at or above HIGH\n"
+                + "*Upgrade*\n"
+                + "• libcrypto3 3.1.4-r5 -&gt; 3.1.7-r1 (CVE-2026-10001)\n"
+                + "• org.springframework:spring-beans 5.3.15 -&gt; 5.3.18 (CVE-2022-22965)\n"
+                + "• musl 1.2.4_git20230717-r4 -&gt; 1.2.4_git20230717-r5 (CVE-2026-10002)\n"
+                + "• zlib 1.3.1-r0 -&gt; 1.3.1-r1 (CVE-2026-10004)\n"
+                + "*No fix yet*\n"
+                + "• busybox 1.36.1-r15 (CVE-2026-10003)");
+        assertThat(slack.at("/blocks/2/elements/0/text").asText()).startsWith("namespace *chat* · mode enforce · denied at ")
+                .endsWith(" · also in the pod, admitted: registry.test/chat/clean:1");
+        assertThat(output.getOut()).contains("[ImageGate] denied in namespace chat: registry.test/chat/vulnerable:1: denied: "
+                + "2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3");
     }
 
     @Test

@@ -40,8 +40,16 @@ class CheckCommandIT {
                 "--imagegate.crane.command=" + CRANE_DOUBLE, "--output", "json", "registry.test/ci/clean:1");
 
         assertThat(fromReport.exitValue()).isEqualTo(CheckCommand.DENIED);
-        assertThat(stdout(fromReport)).isEqualTo("registry.test/ci/vulnerable:1: denied: 2 CRITICAL, 3 HIGH "
-                + "(CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH\n");
+        assertThat(stdout(fromReport)).isEqualTo("registry.test/ci/vulnerable:1: denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), "
+                + "org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), musl 1.2.4_git20230717-r4 -> "
+                + "1.2.4_git20230717-r5 (CVE-2026-10002), zlib 1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004); "
+                + "no fix yet: busybox (CVE-2026-10003)\n"
+                + "  PACKAGE                           INSTALLED             FIXED                 VULNERABILITIES\n"
+                + "  libcrypto3                        3.1.4-r5              3.1.7-r1              CVE-2026-10001\n"
+                + "  org.springframework:spring-beans  5.3.15                5.3.18                CVE-2022-22965\n"
+                + "  musl                              1.2.4_git20230717-r4  1.2.4_git20230717-r5  CVE-2026-10002\n"
+                + "  zlib                              1.3.1-r0              1.3.1-r1              CVE-2026-10004\n"
+                + "  busybox                           1.36.1-r15            (no fix yet)          CVE-2026-10003\n");
         assertThat(withTrivy.exitValue()).isEqualTo(CheckCommand.ADMITTED);
         assertThat(stdout(withTrivy)).startsWith("{\"allowed\":true,\"reason\":\"\"").endsWith("}\n")
                 .contains("\"digest\":\"" + CraneDouble.digestOf("registry.test/ci/clean:1") + "\"");
@@ -58,7 +66,7 @@ class CheckCommandIT {
 
         assertThat(run.exitValue()).isEqualTo(CheckCommand.USAGE_ERROR);
         assertThat(stdout(run)).isEmpty();
-        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text or json, not \"yaml\"");
+        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text, json or sarif, not \"yaml\"");
     }
 
     private Process check(Path workdir, Path home, String... args) throws IOException, InterruptedException {

@@ -58,7 +58,8 @@ class CheckCommandTest {
     static Stream<Arguments> pods() {
         return Stream.of(
                 arguments("a vulnerable report is denied", List.of("--trivy-report", vulnerableReport.toString(), VULNERABLE),
-                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH"),
+                        CheckCommand.DENIED, VULNERABLE + ": denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), "
+                                + "org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), "),
                 arguments("a clean report is admitted", List.of("--trivy-report=" + cleanReport, CLEAN),
                         CheckCommand.ADMITTED, CLEAN + ": allowed: no vulnerabilities at or above HIGH"),
                 arguments("trivy runs as the webhook runs it", List.of(TRIVY_DOUBLE, VULNERABLE, CLEAN),
@@ -105,7 +106,7 @@ class CheckCommandTest {
                 arguments(List.of("--verbose", CLEAN), "unknown option --verbose"),
                 arguments(List.of(), "no image given"),
                 arguments(List.of("--namespace"), "--namespace needs a value"),
-                arguments(List.of("--output", "xml", CLEAN), "--output is text or json, not \"xml\""),
+                arguments(List.of("--output", "xml", CLEAN), "--output is text, json or sarif, not \"xml\""),
                 arguments(List.of("--annotation", "novalue", CLEAN), "--annotation takes KEY=VALUE"),
                 arguments(List.of("--policy", missing.toString(), CLEAN), "policy file " + missing + " does not exist"),
                 arguments(List.of("--policy", write("broken.yaml", "defaults:\n  severity: SEVERE\n").toString(), CLEAN),
@@ -138,6 +139,19 @@ class CheckCommandTest {
 
         assertThat(run.exit()).isEqualTo(CheckCommand.DENIED);
         assertThat(run.stderr()).contains("no policy file at").contains("the built-in rule applies");
+    }
+
+    @Test
+    void textShowsEachImagesFixesAsATable() {
+        Run run = check(withPolicy(List.of("--trivy-report", vulnerableReport.toString(), VULNERABLE)));
+
+        assertThat(run.stdout().lines().skip(1)).containsExactly(
+                "  PACKAGE                           INSTALLED             FIXED                 VULNERABILITIES",
+                "  libcrypto3                        3.1.4-r5              3.1.7-r1              CVE-2026-10001",
+                "  org.springframework:spring-beans  5.3.15                5.3.18                CVE-2022-22965",
+                "  musl                              1.2.4_git20230717-r4  1.2.4_git20230717-r5  CVE-2026-10002",
+                "  zlib                              1.3.1-r0              1.3.1-r1              CVE-2026-10004",
+                "  busybox                           1.36.1-r15            (no fix yet)          CVE-2026-10003");
     }
 
     @Test

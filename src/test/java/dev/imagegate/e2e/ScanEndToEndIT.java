@@ -88,6 +88,27 @@ class ScanEndToEndIT {
         assertThat(status.get("auditAnnotations").get("highest-severity").asText()).isEqualTo("HIGH");
     }
 
+    /**
+     * The fixed version comes from the DB (e2e/fixtures/db/alpine.yaml: openssl's CVE-2024-6119 fixed in 3.3.2-r0),
+     * the end of support from trivy itself: its table of Alpine releases ends 3.20's support on 2026-04-01.
+     */
+    @Test
+    void theReasonNamesTheFixedVersionFromTheDb() {
+        String vulnerable = image(ALPINE_VULNERABLE, "1.0");
+
+        JsonNode status = review(standalone, vulnerable);
+
+        assertThat(status.get("reason").asText()).isEqualTo(vulnerable + ": denied: alpine 3.20.1 is past end of support: "
+                + "rebuild on a supported base image; 1 HIGH in 2 packages at or above HIGH; "
+                + "upgrade libcrypto3 3.3.1-r0 -> 3.3.2-r0 (CVE-2024-6119), libssl3 3.3.1-r0 -> 3.3.2-r0 (CVE-2024-6119)");
+        JsonNode image = status.at("/images/0");
+        assertThat(image.get("fixes")).extracting(fix -> fix.get("package").asText() + " " + fix.get("installed").asText()
+                + " -> " + fix.get("fixed").asText() + " " + fix.get("vulnerabilities")).containsExactly(
+                "libcrypto3 3.3.1-r0 -> 3.3.2-r0 [\"CVE-2024-6119\"]", "libssl3 3.3.1-r0 -> 3.3.2-r0 [\"CVE-2024-6119\"]");
+        assertThat(image.has("unfixed")).isFalse();
+        assertThat(image.get("osEndOfSupport").asText()).isEqualTo("alpine 3.20.1");
+    }
+
     @Test
     void aVulnerableDebianImageIsDeniedNamingItsCves() {
         JsonNode status = review(standalone, image(DEBIAN_VULNERABLE, "bookworm"));

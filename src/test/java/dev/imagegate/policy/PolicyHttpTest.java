@@ -105,7 +105,7 @@ class PolicyHttpTest {
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(review("default", image).get("reason").asText()).isEqualTo(
-                        image + ": denied: 1 MEDIUM (CVE-2026-20001) at or above MEDIUM"));
+                        image + ": denied: 1 MEDIUM at or above MEDIUM; upgrade libcurl 8.5.0-r0 -> 8.9.0-r0 (CVE-2026-20001)"));
         assertThat(trivy.runsOf(image)).hasSize(1);
     }
 

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,9 +51,10 @@ class PolicyTest {
                 arguments("below the threshold", NONE, "default", "nginx:1.27", scanned("CVE-1:MEDIUM", "CVE-2:LOW", "CVE-3:UNKNOWN"),
                         true, "allowed: no vulnerabilities at or above HIGH"),
                 arguments("counts and first CVEs", NONE, "default", "nginx:1.19", NGINX_1_19, false,
-                        "denied: 1 CRITICAL, 3 HIGH (CVE-2021-23017, CVE-2021-3618, CVE-2021-3711, ...) at or above HIGH"),
-                arguments("one CVE in two packages named once", NONE, "default", "app:1", scanned("CVE-9:HIGH", "CVE-9:HIGH"),
-                        false, "denied: 2 HIGH (CVE-9) at or above HIGH"),
+                        "denied: 1 CRITICAL, 3 HIGH at or above HIGH; upgrade "
+                                + upgrades("CVE-2021-23017", "CVE-2021-3618", "CVE-2021-3711", "CVE-2022-0778")),
+                arguments("one CVE reported twice is counted once", NONE, "default", "app:1", scanned("CVE-9:HIGH", "CVE-9:HIGH"),
+                        false, "denied: 1 HIGH at or above HIGH; upgrade " + upgrades("CVE-9")),
                 arguments("scan failure fails closed", NONE, "default", "app:1", new ScanOutcome.ScanFailed("unable to find the specified image"),
                         false, "denied: scan failed: unable to find the specified image"),
                 arguments("invalid reference", NONE, "default", "BAD", NEVER_SCANNED,
@@ -64,33 +66,36 @@ class PolicyTest {
                 arguments("threshold CRITICAL", "defaults: {severity: CRITICAL}", "default", "app:1", scanned("CVE-1:HIGH"),
                         true, "allowed: no vulnerabilities at or above CRITICAL"),
                 arguments("threshold MEDIUM", "defaults: {severity: medium}", "default", "app:1", scanned("CVE-1:MEDIUM"),
-                        false, "denied: 1 MEDIUM (CVE-1) at or above MEDIUM"),
+                        false, "denied: 1 MEDIUM at or above MEDIUM; upgrade " + upgrades("CVE-1")),
                 arguments("threshold LOW", "defaults: {severity: LOW}", "default", "app:1", scanned("CVE-1:LOW", "CVE-2:UNKNOWN"),
-                        false, "denied: 1 LOW (CVE-1) at or above LOW"),
+                        false, "denied: 1 LOW at or above LOW; upgrade " + upgrades("CVE-1")),
                 arguments("within a maximum count", "defaults: {severity: CRITICAL, maxCounts: {HIGH: 3}}", "default", "nginx:1.19",
                         scanned("CVE-1:HIGH", "CVE-2:HIGH", "CVE-3:HIGH"), true, "allowed: no vulnerabilities at or above CRITICAL"),
                 arguments("past a maximum count", "defaults: {severity: CRITICAL, maxCounts: {HIGH: 2}}", "default", "app:1",
-                        scanned("CVE-1:HIGH", "CVE-2:HIGH", "CVE-3:HIGH"), false, "denied: 3 HIGH (CVE-1, CVE-2, CVE-3), more than 2 allowed"),
+                        scanned("CVE-1:HIGH", "CVE-2:HIGH", "CVE-3:HIGH"), false,
+                        "denied: 3 HIGH, more than 2 allowed; upgrade " + upgrades("CVE-1", "CVE-2", "CVE-3")),
 
                 // unfixed
                 arguments("unfixed ignored", "defaults: {ignoreUnfixed: true}", "default", "app:1", scanned("CVE-1:CRITICAL:unfixed"),
                         true, "allowed: no vulnerabilities at or above HIGH"),
                 arguments("fixed still count", "defaults: {ignoreUnfixed: true}", "default", "app:1",
-                        scanned("CVE-1:CRITICAL:unfixed", "CVE-2:HIGH"), false, "denied: 1 HIGH (CVE-2) at or above HIGH"),
+                        scanned("CVE-1:CRITICAL:unfixed", "CVE-2:HIGH"), false,
+                        "denied: 1 HIGH at or above HIGH; upgrade " + upgrades("CVE-2")),
 
                 // exceptions
                 arguments("exception applies", EXCEPTION, "default", "nginx:1.19", scanned("CVE-2023-1234:HIGH"), true,
                         "allowed: CVE-2023-1234 excepted until 2027-01-31 (JIRA-42)"),
                 arguments("exception leaves other findings", EXCEPTION, "default", "nginx:1.19",
-                        scanned("CVE-2023-1234:HIGH", "CVE-2:CRITICAL"), false, "denied: 1 CRITICAL (CVE-2) at or above HIGH"),
+                        scanned("CVE-2023-1234:HIGH", "CVE-2:CRITICAL"), false,
+                        "denied: 1 CRITICAL at or above HIGH; upgrade " + upgrades("CVE-2")),
                 arguments("exception for other images", EXCEPTION, "default", "redis:7", scanned("CVE-2023-1234:HIGH"), false,
-                        "denied: 1 HIGH (CVE-2023-1234) at or above HIGH"),
+                        "denied: 1 HIGH at or above HIGH; upgrade " + upgrades("CVE-2023-1234")),
                 arguments("exception for other namespaces", EXCEPTION_IN_TEAM_A, "team-b", "nginx:1.19", scanned("CVE-2023-1234:HIGH"),
-                        false, "denied: 1 HIGH (CVE-2023-1234) at or above HIGH"),
+                        false, "denied: 1 HIGH at or above HIGH; upgrade " + upgrades("CVE-2023-1234")),
                 arguments("exception in its namespace", EXCEPTION_IN_TEAM_A, "team-a", "nginx:1.19", scanned("CVE-2023-1234:HIGH"),
                         true, "allowed: CVE-2023-1234 excepted until 2027-01-31 (JIRA-42)"),
                 arguments("expired exception", EXPIRED_EXCEPTION, "default", "nginx:1.19", scanned("CVE-2023-1234:HIGH"), false,
-                        "denied: 1 HIGH (CVE-2023-1234) at or above HIGH"),
+                        "denied: 1 HIGH at or above HIGH; upgrade " + upgrades("CVE-2023-1234")),
 
                 // registries
                 arguments("registry not allowed", REGISTRIES, "default", "evil.example/x:1", CLEAN, false,
@@ -287,6 +292,11 @@ class PolicyTest {
         assertThat(verdict(shipped, "nginx:1.19", NGINX_1_19, "kube-system").allowed()).isTrue();
     }
 
+    /** The upgrades the reason names for findings made by {@link #scanned}, in the order given. */
+    static String upgrades(String... ids) {
+        return Arrays.stream(ids).map(id -> "p-" + id + " 1.0 -> 1.1 (" + id + ")").collect(Collectors.joining(", "));
+    }
+
     /** A scan still running when the review's deadline came, with the reason the review gives. */
     record Pending(String reason) {
     }
@@ -314,10 +324,12 @@ class PolicyTest {
         return PolicyReader.read(yaml.getBytes(StandardCharsets.UTF_8), Action.DENY, TODAY);
     }
 
-    /** "CVE-1:HIGH" is a fixed finding; "CVE-1:HIGH:unfixed" has no fixed version. */
+    /**
+     * "CVE-1:HIGH" is a finding in package p-CVE-1 1.0, fixed in 1.1; "CVE-1:HIGH:unfixed" has no fixed version.
+     */
     static ScanOutcome scanned(String... findings) {
         List<Finding> parsed = Arrays.stream(findings).map(spec -> spec.split(":"))
-                .map(p -> new Finding(p[0], Severity.valueOf(p[1]), "pkg", "1.0",
+                .map(p -> new Finding(p[0], Severity.valueOf(p[1]), "p-" + p[0], "1.0",
                         p.length > 2 ? null : "1.1", p.length > 2 ? "affected" : "fixed"))
                 .toList();
         return new ScanOutcome.Scanned(new ScanReport(parsed, List.of(), "0.74.0", null, null));

@@ -57,8 +57,10 @@ class ReviewHttpTest {
         JsonNode status = client.review("registry.test/deny/vulnerable:1", "registry.test/deny/clean:1");
 
         assertThat(status.get("allowed").asBoolean()).isFalse();
-        assertThat(status.get("reason").asText()).isEqualTo("registry.test/deny/vulnerable:1: denied: 2 CRITICAL, 3 HIGH "
-                + "(CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH");
+        assertThat(status.get("reason").asText()).isEqualTo("registry.test/deny/vulnerable:1: denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), "
+                + "org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), musl 1.2.4_git20230717-r4 -> "
+                + "1.2.4_git20230717-r5 (CVE-2026-10002), zlib 1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004); "
+                + "no fix yet: busybox (CVE-2026-10003)");
         assertThat(status.at("/auditAnnotations/denied-images").asText()).isEqualTo("registry.test/deny/vulnerable:1");
         assertThat(status.at("/auditAnnotations/highest-severity").asText()).isEqualTo("CRITICAL");
         assertThat(status.at("/images/0/vulnerabilities/0").asText()).isEqualTo("CVE-2022-22965");

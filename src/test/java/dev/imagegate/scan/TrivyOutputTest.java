@@ -46,6 +46,17 @@ class TrivyOutputTest {
     }
 
     @Test
+    void readsWhetherTheOsReleaseIsPastItsEndOfSupport() throws IOException {
+        ScanReport endOfLife = scanned(report("eosl"));
+
+        assertThat(endOfLife.osEndOfSupport()).isEqualTo("alpine 3.9.4");
+        assertThat(endOfLife.findings()).extracting(Finding::packageName)
+                .containsExactly("musl", "musl-utils", "libcrypto1.1", "libcrypto1.1", "busybox");
+        assertThat(scanned(report("vulnerable")).osEndOfSupport()).isNull();
+        assertThat(scanned(report("nothing")).osEndOfSupport()).isNull();
+    }
+
+    @Test
     void aResultWithoutVulnerabilitiesAndAReportWithoutResultsAreClean() throws IOException {
         assertThat(scanned(report("clean")).findings()).isEmpty();
         ScanReport nothing = scanned(report("nothing"));

@@ -3,6 +3,7 @@ package dev.imagegate.support;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
@@ -31,6 +32,11 @@ public final class AuditLog extends AppenderBase<ILoggingEvent> {
     public List<String> namespaces(String prefix) {
         return lines.stream().map(line -> ReviewClient.json(line).path("namespace").asText())
                 .filter(namespace -> namespace.startsWith(prefix)).toList();
+    }
+
+    /** Every decision written so far in {@code namespace}, as parsed JSON. */
+    public List<JsonNode> decisions(String namespace) {
+        return lines.stream().map(ReviewClient::json).filter(line -> line.path("namespace").asText().equals(namespace)).toList();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.imagegate.routes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RouteConfigurationsBuilder;
 import org.apache.camel.Route;
@@ -18,14 +21,19 @@ import org.apache.camel.support.service.ServiceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -60,6 +68,7 @@ final class RouteSwap {
      * machine takes a while; the old route must still be running then. The API server sends a review's body with
      * its headers.
      */
+    private static final ObjectMapper YAML = new YAMLMapper();
     static final Duration UNBIND_GRACE = Duration.ofSeconds(1);
     /**
      * A message a consumer took just before it was suspended (a seda consumer's poll, a direct caller that had
@@ -93,7 +102,11 @@ final class RouteSwap {
                 List<Route> http = order.stream().filter(RouteSwap::takesRequests).toList();
                 retireTogether(http);
                 start(next, http.stream().map(Route::getRouteId).filter(nextIds::contains).toList());
+                Set<String> unchanged = unchanged(next, previous);
                 for (Route route : order.stream().filter(route -> !takesRequests(route)).toList()) {
+                    if (unchanged.contains(route.getRouteId())) {
+                        continue;
+                    }
                     retire(route);
                     if (nextIds.contains(route.getRouteId())) {
                         start(next, List.of(route.getRouteId()));
@@ -113,6 +126,49 @@ final class RouteSwap {
         } finally {
             retire(standbys);
         }
+    }
+
+    /**
+     * The routes taking no requests that the new file writes exactly as the old one did, beside the same route
+     * configurations: they keep running as they are. Replacing a direct route makes its callers wait for the new
+     * one, and the HTTP routes that call it are mid-swap then; what did not change need not be replaced at all.
+     */
+    static Set<String> unchanged(Resource next, Resource previous) {
+        if (previous == null) {
+            return Set.of();
+        }
+        try {
+            Map<String, JsonNode> before = routesById(previous);
+            Map<String, JsonNode> after = routesById(next);
+            if (!Objects.equals(before.get(""), after.get(""))) {
+                return Set.of();
+            }
+            return after.entrySet().stream()
+                    .filter(route -> !route.getKey().isEmpty() && route.getValue().equals(before.get(route.getKey())))
+                    .filter(route -> !route.getValue().at("/from/uri").asText().startsWith("platform-http"))
+                    .map(Map.Entry::getKey).collect(Collectors.toSet());
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
+        }
+    }
+
+    /** Each route of a YAML route file by id, and under "" everything else in it (route configurations, beans). */
+    private static Map<String, JsonNode> routesById(Resource resource) throws IOException {
+        Map<String, JsonNode> routes = new HashMap<>();
+        List<JsonNode> others = new ArrayList<>();
+        try (InputStream in = resource.getInputStream()) {
+            JsonNode items = YAML.readTree(in);
+            for (JsonNode item : items == null ? List.<JsonNode>of() : items) {
+                JsonNode route = item.get("route");
+                if (route != null && route.hasNonNull("id")) {
+                    routes.put(route.get("id").asText(), route);
+                } else {
+                    others.add(item);
+                }
+            }
+        }
+        routes.put("", YAML.valueToTree(others));
+        return routes;
     }
 
     /** Starts the routes of the file with these ids (the file's route configurations are in place). */

@@ -84,16 +84,20 @@ public final class CheckCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        CheckOptions options;
         try {
-            CheckOptions options = CheckOptions.parse(args);
-            try (ConfigurableApplicationContext context = start(options)) {
-                Decision decision = new CheckCommand(options, context, err).decide();
-                out.println(render(decision, options.output(), context.getBean(ObjectMapper.class)));
-                return decision.allowed() ? ADMITTED : DENIED;
-            }
+            options = CheckOptions.parse(args);
+        } catch (UsageException e) {
+            // One line, so that a CI log shows the whole problem where it shows the exit code.
+            err.println("imagegate check: " + e.getMessage() + "; " + CheckOptions.USAGE);
+            return USAGE_ERROR;
+        }
+        try (ConfigurableApplicationContext context = start(options)) {
+            Decision decision = new CheckCommand(options, context, err).decide();
+            out.println(render(decision, options.output(), context.getBean(ObjectMapper.class)));
+            return decision.allowed() ? ADMITTED : DENIED;
         } catch (UsageException e) {
             err.println("imagegate check: " + e.getMessage());
-            err.println(CheckOptions.USAGE);
             return USAGE_ERROR;
         }
     }

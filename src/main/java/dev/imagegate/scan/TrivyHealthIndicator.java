@@ -15,8 +15,8 @@ import java.util.Optional;
 /**
  * Ready to review only when the scanner can scan: in standalone mode trivy answered {@code version} and has a
  * vulnerability DB no older than {@code imagegate.trivy.max-db-age} (until the first one is in, the reason says
- * whether it is being downloaded or must be given); in client/server mode the Trivy server answers {@code /healthz}. UNKNOWN, still ready, while the DB's
- * refresh fails and the DB on disk serves.
+ * whether it is being downloaded or must be given); in client/server mode the Trivy server answers
+ * {@code /healthz}. UNKNOWN, still ready, while the DB's refresh fails and the DB on disk serves.
  */
 @Component("trivy")
 public class TrivyHealthIndicator implements HealthIndicator {

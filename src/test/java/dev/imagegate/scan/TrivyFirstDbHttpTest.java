@@ -11,6 +11,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,10 @@ class TrivyFirstDbHttpTest {
                 .endsWith("tried again in 5 minutes"));
         assertThat(trivyHealth().at("/status").asText()).isEqualTo("DOWN");
         assertThat(client.actuator("/actuator/health/readiness").statusCode()).isEqualTo(503);
+        HttpResponse<String> health = client.actuator("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(503);
+        assertThat(ReviewClient.json(health.body()).at("/components/trivy/details/reason").asText())
+                .startsWith("no vulnerability DB yet: ");
         assertThat(Files.size(database)).as("no DB yet").isZero();
 
         // The version check that retries the download runs every 5 minutes; the test calls it at once.

@@ -35,6 +35,8 @@ class ReadmeTest {
             Map.entry("trivy image --download-db-only --cache-dir ./trivy-cache", "needs the network to the DB's "
                     + "registry; the end-to-end suite scans offline with a DB written the same way (e2e/cmd/trivy-fixture-db)"),
             Map.entry("oras copy ghcr.io/aquasecurity/trivy-db:2", "needs oras and the network"),
+            Map.entry("go run ./cmd/trivy-fixture-db -fixtures fixtures/db", "needs Go and trivy's modules; the "
+                    + "end-to-end suite builds and runs it (EndToEnd.fixtureDb), then ImageGate with these settings"),
             Map.entry("trivy image --format json --output report.json \"$IMAGE\"", "needs the real trivy and a registry; "
                     + "ReadmeIT runs the check line after it with a report of the test-double trivy"),
             Map.entry("uses: actions/checkout@v4", "runs only on GitHub Actions; ReadmeIT runs its check line"),

@@ -58,7 +58,8 @@ class CheckCommandIT {
 
         assertThat(run.exitValue()).isEqualTo(CheckCommand.USAGE_ERROR);
         assertThat(stdout(run)).isEmpty();
-        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text or json, not \"yaml\"");
+        assertThat(stderr(run).lines()).singleElement().asString()
+                .startsWith("imagegate check: --output is text or json, not \"yaml\"; usage: imagegate check ");
     }
 
     private Process check(Path workdir, Path home, String... args) throws IOException, InterruptedException {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Makes the TLS material for ImageGate and the kube-apiserver webhook client, with openssl:
+# Makes the TLS material for ImageGate and the kube-apiserver webhook client, with openssl, in OUT_DIR:
 #   ca.crt/ca.key                   a CA that signs both sides
 #   server.crt/server.key           ImageGate's serving certificate, SANs for the Service's DNS names and IPs
 #   apiserver-client.crt/.key       the client certificate kube-apiserver presents (mutual TLS)
-#   webhook.kubeconfig              the kubeconfig the ImagePolicyWebhook plugin reads
+#   webhook.kubeconfig              the kubeconfig the ImagePolicyWebhook plugin reads (from
+#                                   deploy/apiserver/webhook.kubeconfig.template; it embeds the client key)
+# The *.key files and webhook.kubeconfig are PRIVATE KEYS (mode 600): keep OUT_DIR out of version control
+# (.gitignore ignores out/), hand them only to ImageGate's Secret and the API server, and keep ca.key offline.
 # Usage: deploy/gen-certs.sh OUT_DIR [SERVER_URL] [extra SAN ...]
 #   SERVER_URL defaults to https://imagegate.imagegate.svc:8443/scan; extra SANs are DNS names or IPs.
 set -euo pipefail
@@ -11,6 +14,7 @@ out=${1:?usage: gen-certs.sh OUT_DIR [SERVER_URL] [extra SAN ...]}
 url=${2:-https://imagegate.imagegate.svc:8443/scan}
 shift $(( $# < 2 ? $# : 2 ))
 days=${DAYS:-825}
+template="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/apiserver/webhook.kubeconfig.template"
 mkdir -p "$out"
 cd "$out"
 
@@ -36,25 +40,11 @@ openssl x509 -req -sha256 -days "$days" -in apiserver-client.csr -CA ca.crt -CAk
 rm -f server.csr server.ext apiserver-client.csr client.ext ca.srl
 chmod 600 ./*.key
 
-cat > webhook.kubeconfig <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters:
-  - name: imagegate
-    cluster:
-      server: $url
-      certificate-authority-data: $(base64 -w0 ca.crt)
-users:
-  - name: kube-apiserver
-    user:
-      client-certificate-data: $(base64 -w0 apiserver-client.crt)
-      client-key-data: $(base64 -w0 apiserver-client.key)
-contexts:
-  - name: imagegate
-    context:
-      cluster: imagegate
-      user: kube-apiserver
-current-context: imagegate
-KUBECONFIG
+kubeconfig=$(grep -v '^#' "$template")
+kubeconfig=${kubeconfig//'${SERVER_URL}'/$url}
+kubeconfig=${kubeconfig//'${CA_CRT_BASE64}'/$(base64 -w0 ca.crt)}
+kubeconfig=${kubeconfig//'${CLIENT_CRT_BASE64}'/$(base64 -w0 apiserver-client.crt)}
+kubeconfig=${kubeconfig//'${CLIENT_KEY_BASE64}'/$(base64 -w0 apiserver-client.key)}
+(umask 077; printf '%s\n' "$kubeconfig" > webhook.kubeconfig)
 chmod 600 webhook.kubeconfig
-echo "wrote $(pwd): ca.crt server.crt/.key apiserver-client.crt/.key webhook.kubeconfig (server SANs: $sans)"
+echo "wrote $(pwd): ca.crt server.crt apiserver-client.crt, and the private keys ca.key server.key apiserver-client.key webhook.kubeconfig (mode 600; server SANs: $sans)"

@@ -99,24 +99,28 @@ public final class CheckCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        CheckOptions options;
         try {
-            CheckOptions options = CheckOptions.parse(args);
-            try (ConfigurableApplicationContext context = start(options)) {
-                CheckCommand check = new CheckCommand(options, context, err);
-                ObjectMapper json = context.getBean(ObjectMapper.class);
-                if (options.manifest() != null) {
-                    List<Judged> judged = check.manifest();
-                    out.println(render(judged, options.output(), json));
-                    return judged.stream().allMatch(object -> object.decision().allowed()) ? ADMITTED : DENIED;
-                }
-                Decision decision = check.decide(new ImageReview(options.images(), options.annotations(),
-                        options.namespace()).request(), check.policy());
-                out.println(render(decision, options.output(), json));
-                return exitCode(decision);
+            options = CheckOptions.parse(args);
+        } catch (UsageException e) {
+            // One line, so that a CI log shows the whole problem where it shows the exit code.
+            err.println("imagegate check: " + e.getMessage() + "; " + CheckOptions.USAGE);
+            return USAGE_ERROR;
+        }
+        try (ConfigurableApplicationContext context = start(options)) {
+            CheckCommand check = new CheckCommand(options, context, err);
+            ObjectMapper json = context.getBean(ObjectMapper.class);
+            if (options.manifest() != null) {
+                List<Judged> judged = check.manifest();
+                out.println(render(judged, options.output(), json));
+                return judged.stream().allMatch(object -> object.decision().allowed()) ? ADMITTED : DENIED;
             }
+            Decision decision = check.decide(new ImageReview(options.images(), options.annotations(),
+                    options.namespace()).request(), check.policy());
+            out.println(render(decision, options.output(), json));
+            return exitCode(decision);
         } catch (UsageException e) {
             err.println("imagegate check: " + e.getMessage());
-            err.println(CheckOptions.USAGE);
             return USAGE_ERROR;
         }
     }

@@ -27,6 +27,11 @@ public class CraneRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // A registry that is down or has no such tag is an expected failure: TagResolver turns it into the
+        // image's verdict and one WARN line. Camel's default error handler would log each at ERROR with a
+        // stack trace, so these routes hand their exceptions to the caller untouched.
+        errorHandler(noErrorHandler());
+
         from("direct:resolve-tag").routeId("resolve-tag")
                 .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("craneCommand", "digestArguments"))
                 .setBody(constant(null))

@@ -61,10 +61,14 @@ public class ScanCacheEndpoint {
         return new CachedScans(results);
     }
 
-    /** Forgets everything: every tag is looked up and every digest scanned again at its next review. */
+    /**
+     * Forgets everything: every tag is looked up and every digest scanned again at its next review. Lists the
+     * tags and the digests' results, as evicting one tag does.
+     */
     @DeleteOperation
     public Evicted evictAll() {
-        List<String> evicted = new ArrayList<>(new TreeMap<>(scanner.results()).keySet());
+        List<String> evicted = new ArrayList<>(new TreeMap<>(tags.pinnedTags()).keySet());
+        evicted.addAll(new TreeMap<>(scanner.results()).keySet());
         scanner.results().clear();
         tags.forgetAll();
         return new Evicted(evicted);

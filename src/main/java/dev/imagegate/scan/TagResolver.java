@@ -133,10 +133,12 @@ public class TagResolver {
             if (remembered.isPresent()) {
                 log.warn("could not look up {}: {}; using the digest last confirmed within imagegate.cache.tag-grace",
                         tag, e.getMessage());
+                log.debug("lookup of {} failed", tag, e);
                 count("remembered");
                 return remembered.get();
             }
-            log.info("could not look up {}: {}", tag, e.getMessage());
+            log.warn("could not look up {}: {}", tag, e.getMessage());
+            log.debug("lookup of {} failed", tag, e);
             count("failed");
             return new TagDigest.Unknown(e.getMessage());
         }

@@ -34,17 +34,20 @@ public class TrivyDatabase {
     private final ObjectMapper mapper;
     private final MeterRegistry meters;
     private final Duration refreshPeriod;
+    private final boolean scansDownloadDb;
     private final Clock clock = Clock.systemUTC();
     private volatile String scannerVersion;
     private volatile Instant updatedAt;
     private volatile Instant nextRefresh = Instant.MIN;
     private volatile int failedRefreshes;
     private volatile String refreshError;
+    private volatile String downloadError;
 
     public TrivyDatabase(ObjectMapper mapper, MeterRegistry meters, TrivyProperties properties) {
         this.mapper = mapper;
         this.meters = meters;
         this.refreshPeriod = properties.dbRefresh();
+        this.scansDownloadDb = !properties.clientServerMode() && !properties.scansSkipDbUpdate();
         Gauge.builder("imagegate.trivy.db.age", this, db -> db.age().map(age -> (double) age.toSeconds()).orElse(Double.NaN))
                 .baseUnit("seconds").description("Time since trivy's vulnerability DB was built").register(meters);
     }
@@ -109,6 +112,33 @@ public class TrivyDatabase {
                 + TrivyOutput.explain(result.getStderr() == null ? "" : new String(result.getStderr().readAllBytes()))
                 + "; scanning with the DB on disk, next try in " + retry;
         log.warn(refreshError);
+    }
+
+    /**
+     * Whether trivy answered but has no DB, and ImageGate downloads it itself: ImageGate is not ready without
+     * one, so no review comes whose scan would download it. Never with {@code skip-db-update} (the DB is given)
+     * or {@code db-refresh} (its timer downloads at start).
+     */
+    public boolean firstDownloadDue() {
+        return scansDownloadDb && scannerVersion != null && updatedAt == null;
+    }
+
+    /** Records how the first {@code trivy image --download-db-only} went; a failure is tried again with the version check. */
+    public void downloaded(ExecResult result) throws IOException {
+        if (result.getExitValue() == 0) {
+            downloadError = null;
+            log.info("trivy vulnerability DB downloaded");
+            return;
+        }
+        downloadError = "the download failed at " + clock.instant() + " (exit " + result.getExitValue() + "): "
+                + TrivyOutput.explain(result.getStderr() == null ? "" : new String(result.getStderr().readAllBytes()))
+                + "; tried again in 5 minutes";
+        log.warn("trivy has no vulnerability DB: {}", downloadError);
+    }
+
+    /** Why the first download of the DB failed, or null when it did not (or none ran). */
+    public String downloadError() {
+        return downloadError;
     }
 
     /** Why the last DB refresh failed, or null when it did not (or none ran). */

@@ -13,10 +13,10 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Ready to review only when the scanner can scan: in standalone mode trivy answered {@code version} and its
- * vulnerability DB is no older than {@code imagegate.trivy.max-db-age} (and present, when scans skip the DB
- * update); in client/server mode the Trivy server answers {@code /healthz}. UNKNOWN, still ready, while the DB's
- * refresh fails and the DB on disk serves.
+ * Ready to review only when the scanner can scan: in standalone mode trivy answered {@code version} and has a
+ * vulnerability DB no older than {@code imagegate.trivy.max-db-age} (until the first one is in, the reason says
+ * whether it is being downloaded or must be given); in client/server mode the Trivy server answers
+ * {@code /healthz}. UNKNOWN, still ready, while the DB's refresh fails and the DB on disk serves.
  */
 @Component("trivy")
 public class TrivyHealthIndicator implements HealthIndicator {
@@ -44,9 +44,7 @@ public class TrivyHealthIndicator implements HealthIndicator {
         Health.Builder health = Health.up().withDetail("version", database.scannerVersion());
         Optional<Duration> age = database.age();
         if (age.isEmpty()) {
-            return properties.scansSkipDbUpdate()
-                    ? Health.down().withDetail("reason", "trivy has no vulnerability DB and scans skip downloading it").build()
-                    : health.withDetail("db", "downloaded by the first scan").build();
+            return Health.down().withDetail("reason", "no vulnerability DB yet: " + whyNoDb()).build();
         }
         if (age.get().compareTo(properties.maxDbAge()) > 0) {
             return Health.down().withDetail("reason", "vulnerability DB is " + age.get().toHours() + "h old, more than "
@@ -58,6 +56,21 @@ public class TrivyHealthIndicator implements HealthIndicator {
                     .withDetail("dbAgeHours", age.get().toHours()).build();
         }
         return health.withDetail("dbAgeHours", age.get().toHours()).build();
+    }
+
+    private String whyNoDb() {
+        String cache = properties.cacheDir() == null || properties.cacheDir().isBlank()
+                ? "trivy's default cache directory" : properties.cacheDir();
+        if (properties.dbRefresh() != null) {
+            return database.refreshError() != null ? database.refreshError()
+                    : "imagegate.trivy.db-refresh is downloading it into " + cache;
+        }
+        if (properties.skipDbUpdate()) {
+            return "imagegate.trivy.skip-db-update is set, so nothing downloads it: put a DB into " + cache
+                    + " (see README, \"Offline and air-gapped\")";
+        }
+        return database.downloadError() != null ? database.downloadError()
+                : "downloading it into " + cache + " (trivy image --download-db-only)";
     }
 
     private Health serverHealth() {

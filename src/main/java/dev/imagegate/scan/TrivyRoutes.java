@@ -61,9 +61,30 @@ public class TrivyRoutes extends RouteBuilder {
                     .end();
         } else {
             from("direct:trivy-version").routeId("trivy-version")
-                    .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
-                    .to("direct:exec-trivy")
-                    .bean("trivyDatabase", "update");
+                    .doTry()
+                        .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
+                        .to("direct:exec-trivy")
+                        .bean("trivyDatabase", "update")
+                        .to("direct:trivy-first-db")
+                    .doCatch(Exception.class)
+                        // trivy missing or not runnable: readiness says so; one line, not a stack trace per check.
+                        .log(LoggingLevel.WARN, "dev.imagegate.scan.TrivyDatabase",
+                                "could not run trivy: ${exception.message}")
+                    .end();
+
+            // Not ready without a DB, so no review's scan would fetch it: the first one is fetched here, and
+            // tried again with the next version check when it fails.
+            from("direct:trivy-first-db").routeId("trivy-first-db")
+                    .errorHandler(noErrorHandler())
+                    .filter(method("trivyDatabase", "firstDownloadDue"))
+                        .log(LoggingLevel.INFO, "dev.imagegate.scan.TrivyDatabase",
+                                "trivy has no vulnerability DB yet: downloading it (not ready until it is in)")
+                        .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "downloadDbArguments"))
+                        .to("direct:exec-trivy")
+                        .bean("trivyDatabase", "downloaded")
+                        .setHeader(ExecBinding.EXEC_COMMAND_ARGS, method("trivyCommand", "versionArguments"))
+                        .to("direct:exec-trivy")
+                        .bean("trivyDatabase", "update");
         }
 
         from("timer:stale-rescans?delay=1000&period=1000").routeId("stale-rescans")

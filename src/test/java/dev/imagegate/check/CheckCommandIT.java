@@ -66,7 +66,8 @@ class CheckCommandIT {
 
         assertThat(run.exitValue()).isEqualTo(CheckCommand.USAGE_ERROR);
         assertThat(stdout(run)).isEmpty();
-        assertThat(stderr(run).lines().findFirst()).contains("imagegate check: --output is text, json or sarif, not \"yaml\"");
+        assertThat(stderr(run).lines()).singleElement().asString()
+                .startsWith("imagegate check: --output is text, json or sarif, not \"yaml\"; usage: imagegate check ");
     }
 
     private Process check(Path workdir, Path home, String... args) throws IOException, InterruptedException {

@@ -129,7 +129,7 @@ class CheckCommandTest {
 
         assertThat(run.exit()).as(run.toString()).isEqualTo(CheckCommand.USAGE_ERROR);
         assertThat(run.stdout()).isEmpty();
-        assertThat(run.stderr().lines().findFirst()).get().asString().startsWith("imagegate check: ").contains(message);
+        assertThat(run.stderr().lines()).singleElement().asString().startsWith("imagegate check: ").contains(message);
     }
 
     @Test

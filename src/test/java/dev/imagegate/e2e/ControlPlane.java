@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * A Kubernetes control plane on loopback, set up as an operator sets one up: etcd (Debian's etcd-server),
- * kube-apiserver with the ImagePolicyWebhook plugin, an audit log of pod creates and updates, service-account keys,
+ * kube-apiserver with the ImagePolicyWebhook plugin, an audit log under the audit policy it is given, service-account keys,
  * and kube-controller-manager running the controllers pods need here (service accounts, deployments,
  * replica sets). kube-apiserver, kube-controller-manager and kubectl are v1.37.2, built by
  * {@code e2e/build-kubernetes.sh} from the module set of {@code e2e/go.mod}. No kubelet or scheduler:
@@ -40,12 +40,14 @@ final class ControlPlane implements AutoCloseable {
     private final Path pki;
     private final int etcdPort;
     private final int apiServerPort;
+    private final Path auditPolicy;
     private final List<ServerProcess> processes = new ArrayList<>();
     private ServerProcess apiServer;
 
-    private ControlPlane(Binaries binaries, Path work) {
+    private ControlPlane(Binaries binaries, Path work, Path auditPolicy) {
         this.binaries = binaries;
         this.work = work;
+        this.auditPolicy = auditPolicy;
         this.pki = work.resolve("pki");
         this.etcdPort = Ports.free();
         this.apiServerPort = Ports.free();
@@ -87,9 +89,10 @@ final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /** Starts etcd, kube-apiserver with this admission configuration, and kube-controller-manager. */
-    static ControlPlane start(Binaries binaries, Path work, Path admissionConfig) throws IOException, InterruptedException {
-        ControlPlane controlPlane = new ControlPlane(binaries, work);
+    /** Starts etcd, kube-apiserver with this admission configuration and audit policy, and kube-controller-manager. */
+    static ControlPlane start(Binaries binaries, Path work, Path admissionConfig, Path auditPolicy)
+            throws IOException, InterruptedException {
+        ControlPlane controlPlane = new ControlPlane(binaries, work, auditPolicy);
         try {
             controlPlane.startAll(admissionConfig);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -104,21 +107,11 @@ final class ControlPlane implements AutoCloseable {
      * user cannot set: admission webhooks are registered through the API instead), and kube-controller-manager.
      */
     static ControlPlane startWithoutImagePolicyWebhook(Binaries binaries, Path work) throws IOException, InterruptedException {
-        return start(binaries, work, null);
+        return start(binaries, work, null, EndToEnd.PROJECT.resolve("deploy/apiserver/audit-policy.yaml"));
     }
 
     private void startAll(Path admissionConfig) throws IOException, InterruptedException {
         EndToEnd.run(EndToEnd.PROJECT, List.of("e2e/control-plane-pki.sh", pki.toString(), "https://127.0.0.1:" + apiServerPort));
-        // the policy README.md, "Configuring kube-apiserver", shows
-        Files.writeString(work.resolve("audit-policy.yaml"), """
-                apiVersion: audit.k8s.io/v1
-                kind: Policy
-                omitStages: [RequestReceived]
-                rules:
-                  - level: Metadata
-                    verbs: [create, update]
-                    resources: [{group: "", resources: [pods, pods/ephemeralcontainers]}]
-                """);
         startEtcd();
         apiServer = startApiServer("kube-apiserver", admissionConfig);
         startControllerManager();
@@ -151,7 +144,7 @@ final class ControlPlane implements AutoCloseable {
                 "--service-account-signing-key-file=" + pki.resolve("service-account.key"),
                 "--service-cluster-ip-range=10.96.0.0/16",
                 "--authorization-mode=RBAC",
-                "--audit-policy-file=" + work.resolve("audit-policy.yaml"),
+                "--audit-policy-file=" + auditPolicy,
                 "--audit-log-path=" + auditLog(),
                 "--cert-dir=" + work.resolve("apiserver-certs"),
                 // logs "error contacting webhook backend" and the ImagePolicyWebhook configuration
@@ -213,11 +206,16 @@ final class ControlPlane implements AutoCloseable {
 
     /** The audit log's events for creating this pod (one per attempt). */
     List<JsonNode> podCreateEvents(String namespace, String pod) throws IOException {
+        return podEvents("create", namespace, pod);
+    }
+
+    /** The audit log's events of this verb ({@code create}, {@code patch}...) on this pod, oldest first. */
+    List<JsonNode> podEvents(String verb, String namespace, String pod) throws IOException {
         List<JsonNode> events = new ArrayList<>();
         for (String line : Files.readAllLines(auditLog())) {
             JsonNode event = JSON.readTree(line);
             JsonNode object = event.path("objectRef");
-            if (event.path("verb").asText().equals("create") && object.path("resource").asText().equals("pods")
+            if (event.path("verb").asText().equals(verb) && object.path("resource").asText().equals("pods")
                     && object.path("subresource").isMissingNode()
                     && object.path("namespace").asText().equals(namespace) && object.path("name").asText().equals(pod)) {
                 events.add(event);

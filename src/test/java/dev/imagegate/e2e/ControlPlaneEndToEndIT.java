@@ -112,9 +112,13 @@ class ControlPlaneEndToEndIT {
         properties.put("imagegate.tls.dir", tls.toString());
         imageGate = ImageGateProcess.start("imagegate", properties, work);
 
-        // step 3: the API server reads deploy/apiserver/admission-config.yaml and the kubeconfig
+        // step 3: the API server reads deploy/apiserver/admission-config.yaml, the kubeconfig and
+        // deploy/apiserver/audit-policy.yaml, as the flags of deploy/apiserver/kube-apiserver-flags.txt name them
         Files.copy(certs.resolve("webhook.kubeconfig"), Files.createDirectories(apiServerFiles()).resolve("webhook.kubeconfig"));
-        controlPlane = ControlPlane.start(kubernetes, work, installAdmissionConfig("admission-config.yaml", config -> config));
+        Path auditPolicy = Files.copy(EndToEnd.PROJECT.resolve("deploy/apiserver/audit-policy.yaml"),
+                apiServerFiles().resolve("audit-policy.yaml"));
+        controlPlane = ControlPlane.start(kubernetes, work, installAdmissionConfig("admission-config.yaml", config -> config),
+                auditPolicy);
         kubectl = controlPlane.kubectl();
         assertThat(kubectl.ok("version")).contains("Client Version: v1.37.2", "Server Version: v1.37.2");
     }
@@ -148,7 +152,7 @@ class ControlPlaneEndToEndIT {
                 edit.apply(shipped.replace("/etc/kubernetes/imagegate/", apiServerFiles() + "/")));
     }
 
-    // issue 12, case 1
+    // What a user sees when a pod is refused, and README's step 4 check (a server-side dry run)
     @Test
     @Order(1)
     void kubectlRunOfAVulnerableImageIsRefusedWithImageGatesReasonAndACleanOneIsCreated() {
@@ -172,7 +176,7 @@ class ControlPlaneEndToEndIT {
         assertThat(kubectl.ok("get", "pod", "clean", "-o", "jsonpath={.spec.containers[0].image}")).isEqualTo(clean);
     }
 
-    // issue 12, case 2
+    // ImageGate's audit annotations reach the API server's audit log under the shipped audit policy
     @Test
     @Order(2)
     void theAuditLogRecordsImageGatesAuditAnnotationsOnThePodCreate() throws Exception {
@@ -194,9 +198,36 @@ class ControlPlaneEndToEndIT {
                 .doesNotContainKeys(AUDIT + "denied-images", AUDIT + "failed-open");
     }
 
-    // issue 12, case 4
+    // kubectl set image (and kubectl debug) send PATCH, which the shipped audit policy logs too
     @Test
     @Order(3)
+    void aDeniedKubectlSetImageIsRecordedInTheAuditLog() throws Exception {
+        kubectl.ok("run", "patched", "--image=" + clean, "--restart=Never");
+
+        Kubectl.Result refused = kubectl.run("set", "image", "pod/patched", "patched=" + vulnerable);
+
+        assertThat(refused.exit()).as(refused.transcript()).isEqualTo(1);
+        assertThat(refused.err()).as(refused.transcript())
+                .contains("pods \"patched\" is forbidden: " + DENIED + vulnerable + ": denied: ")
+                .contains("CVE-2024-6119");
+        assertThat(kubectl.ok("get", "pod", "patched", "-o", "jsonpath={.spec.containers[0].image}")).isEqualTo(clean);
+        JsonNode patch = await("the audit event of patching default/patched", Duration.ofSeconds(10), () -> {
+            try {
+                return controlPlane.podEvents("patch", "default", "patched").stream().findFirst();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(patch.at("/responseStatus/code").asInt()).as(patch.toString()).isEqualTo(403);
+        assertThat(annotations(patch)).containsAllEntriesOf(Map.of(
+                AUDIT + "decision", "denied",
+                AUDIT + "denied-images", vulnerable,
+                AUDIT + "images-reviewed", "1"));
+    }
+
+    // The API server's answer cache (allowTTL, denyTTL) decides how often ImageGate is asked
+    @Test
+    @Order(4)
     void identicalPodSpecsWithinTheirTtlReachImageGateOnce() throws Exception {
         controlPlane.createNamespace("ttl");
         Map<String, Double> before = reviews();
@@ -226,9 +257,9 @@ class ControlPlaneEndToEndIT {
         assertThat(refused.err()).as(refused.transcript()).startsWith(FORBIDDEN.formatted(pod) + DENIED + vulnerable);
     }
 
-    // issue 12, case 6
+    // Break-glass admits a vulnerable pod where the policy allows it, and only there
     @Test
-    @Order(4)
+    @Order(5)
     void aBreakGlassAnnotationAdmitsAVulnerablePodInStagingOnly() throws Exception {
         controlPlane.createNamespace("staging");
         String breakGlass = "--annotations=imagegate.image-policy.k8s.io/break-glass=INC-4711 hotfix";
@@ -246,9 +277,9 @@ class ControlPlaneEndToEndIT {
                 .contains("CVE-2024-6119");
     }
 
-    // issue 12, case 3
+    // A pending scan: the workload's controller retries by itself, and rolls out once the scan is cached
     @Test
-    @Order(5)
+    @Order(6)
     void aDeploymentWhoseImageIsStillBeingScannedRollsOutByItselfOnceTheScanIsDone() throws Exception {
         controlPlane.createNamespace("rollout");
         String image = heldRepository.reference(HELD, "1.0");
@@ -275,9 +306,9 @@ class ControlPlaneEndToEndIT {
                 .isEqualTo("2");
     }
 
-    // issue 12, case 7
+    // The Kustomize variants of deploy/kubernetes are accepted by a real API server
     @Test
-    @Order(6)
+    @Order(7)
     void theShippedManifestsAreAcceptedByThisApiServer() throws Exception {
         // README, "Deploying to a cluster", step 2, with each Kustomize variant as a server-side dry run
         Path certs = work.resolve("certs");
@@ -298,9 +329,9 @@ class ControlPlaneEndToEndIT {
         }
     }
 
-    // issue 12, case 5: last, as it stops ImageGate
+    // defaultAllow with ImageGate down; last, as it stops ImageGate
     @Test
-    @Order(7)
+    @Order(8)
     void withImageGateDownPodsAreRefusedOrAdmittedAsDefaultAllowSays() throws Exception {
         controlPlane.createNamespace("outage");
         imageGate.close();

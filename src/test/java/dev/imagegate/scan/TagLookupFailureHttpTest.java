@@ -2,6 +2,9 @@ package dev.imagegate.scan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +17,7 @@ import static org.awaitility.Awaitility.await;
  * the digest it last confirmed is judged; after it, or without one, the image is a scan error and the
  * policy's onScanError decides. A registry that refuses anonymous lookups gets trivy's credentials.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TagLookupFailureHttpTest extends RegistryDoubleHttpTest {
 
     static final String REGISTRY_DOWN = "Get \"https://registry.test/v2/\": dial tcp 10.0.0.7:443: connect: connection refused";
@@ -71,6 +75,20 @@ class TagLookupFailureHttpTest extends RegistryDoubleHttpTest {
         assertThat(status.get("reason").asText()).isEqualTo(tag
                 + ": denied: scan failed: registry lookup failed: unable to find the specified image (MANIFEST_UNKNOWN)");
         assertThat(trivy.runsOf(tag)).isEmpty();
+    }
+
+    @Test
+    void aFailedLookupIsOneWarnLineWithTheReasonAndNoStackTrace(CapturedOutput output) {
+        String tag = "registry.test/lookups/nohost:1";
+        crane.failLookups(tag, "Get \"https://registry.test/v2/\": dial tcp: lookup registry.test: no such host");
+        int before = output.getOut().length();
+
+        client.review(tag);
+
+        String logged = output.getOut().substring(before);
+        assertThat(logged.lines().filter(line -> line.contains("WARN") && line.contains("could not look up " + tag)))
+                .hasSize(1);
+        assertThat(logged).doesNotContain(" ERROR ", "UnresolvedTagException", "\tat ");
     }
 
     @Test

@@ -90,6 +90,37 @@ class ManifestsTest {
         assertThat(find(render(STANDALONE), "PodDisruptionBudget", "imagegate").at("/spec/minAvailable").asInt()).isEqualTo(1);
     }
 
+    /** The kubelet sends SIGTERM after the preStop pause; ImageGate then exits within its shutdown limit, inside the grace period. */
+    @Test
+    void theGracePeriodCoversThePreStopPauseAndTheShutdownLimit() throws Exception {
+        JsonNode pod = find(render(STANDALONE), "Deployment", "imagegate").at("/spec/template/spec");
+        java.time.Duration limit = java.time.Duration.parse("PT" + TLS.get("imagegate.shutdown.limit").toUpperCase());
+        int pause = pod.at("/containers/0/lifecycle/preStop/sleep/seconds").asInt();
+
+        assertThat(pause).isPositive();
+        assertThat(pod.path("terminationGracePeriodSeconds").asLong()).isGreaterThanOrEqualTo(pause + limit.toSeconds());
+    }
+
+    /** The priority-class component, added to any variant, gives ImageGate and the Trivy servers a class above ordinary pods. */
+    @Test
+    void thePriorityClassComponentRaisesImageGateAndTheTrivyServers() throws Exception {
+        Path overlay = Files.createDirectories(Path.of("target/kustomize/priority-class"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [../../../deploy/kubernetes/client-server]
+                components: [../../../deploy/kubernetes/components/priority-class]
+                """);
+        List<JsonNode> objects = render(overlay);
+        JsonNode priorityClass = find(objects, "PriorityClass", "imagegate");
+
+        assertThat(priorityClass.path("value").asInt()).isPositive().isLessThan(1_000_000_000);
+        assertThat(priorityClass.path("globalDefault").asBoolean()).isFalse();
+        for (String deployment : List.of("imagegate", "trivy-server")) {
+            assertThat(find(objects, "Deployment", deployment).at("/spec/template/spec/priorityClassName").asText()).isEqualTo("imagegate");
+        }
+    }
+
     @Test
     void theContainerOpensThePortsOfTheTlsProfileAndTheServiceTargetsTheReviewPort() throws Exception {
         List<JsonNode> objects = render(STANDALONE);

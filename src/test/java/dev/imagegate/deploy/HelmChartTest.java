@@ -221,6 +221,32 @@ class HelmChartTest {
         assertThat(pod.path("volumes").findValuesAsText("name")).contains("team-policy", "team-routes");
     }
 
+    /** The webhook door: off by default; on, both configurations call the review Service for pods, sparing ImageGate's own namespace. */
+    @Test
+    void theAdmissionWebhooksAreRenderedOnlyWhenEnabled() {
+        assertThat(Helm.template()).noneMatch(o -> o.path("kind").asText().endsWith("WebhookConfiguration"));
+        List<JsonNode> objects = Helm.template("--set", "admissionWebhooks.enabled=true", "--set", "admissionWebhooks.caBundle=Q0EK");
+
+        for (String kind : List.of("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")) {
+            JsonNode webhook = find(objects, kind, "imagegate").at("/webhooks/0");
+            assertThat(webhook.at("/clientConfig/service/name").asText()).isEqualTo(find(objects, "Service", "imagegate").at("/metadata/name").asText());
+            assertThat(webhook.at("/clientConfig/service/path").asText()).isEqualTo(kind.startsWith("Validating") ? "/validate" : "/mutate");
+            assertThat(webhook.at("/clientConfig/service/port").asInt()).isEqualTo(find(objects, "Service", "imagegate").at("/spec/ports/0/port").asInt());
+            assertThat(webhook.path("failurePolicy").asText()).isEqualTo("Fail");
+            assertThat(webhook.path("timeoutSeconds").asInt()).isEqualTo(15);
+            assertThat(webhook.path("sideEffects").asText()).isEqualTo("NoneOnDryRun");
+            assertThat(webhook.at("/namespaceSelector/matchExpressions/0/operator").asText()).isEqualTo("NotIn");
+            assertThat(webhook.at("/namespaceSelector/matchExpressions/0/values").toString()).isEqualTo("[\"imagegate\",\"kube-system\"]");
+            assertThat(webhook.at("/rules/0/resources").toString()).contains("\"pods\"");
+        }
+        Helm.Result noCa = Helm.run("template", Helm.RELEASE, Helm.CHART.toString(), "--set", "admissionWebhooks.enabled=true");
+        assertThat(noCa.exit()).isNotZero();
+        assertThat(noCa.output()).contains("admissionWebhooks.caBundle");
+        assertThat(find(Helm.template("--set", "admissionWebhooks.enabled=true", "--values", Helm.EXAMPLES.resolve("cert-manager-monitoring.yaml").toString()),
+                "ValidatingWebhookConfiguration", "imagegate").at("/metadata/annotations/cert-manager.io~1inject-ca-from").asText())
+                .isEqualTo("imagegate/imagegate");
+    }
+
     /** NOTES.txt tells the operator the next step: the API server's flags and files. */
     @Test
     void theNotesNameTheApiServerFlagsAndTheFilesToCopy() {

@@ -74,6 +74,31 @@ class HelmChartTest {
         }
     }
 
+    /**
+     * The image runs as its unprivileged user with a read-only root: the chart's pod runs as that user and gives
+     * every path the image writes (its VOLUMEs: trivy's cache under HOME, /tmp) a volume of its own.
+     */
+    @Test
+    void theChartsPodRunsTheImageAsItsUserWithAReadOnlyRoot() throws IOException {
+        Dockerfile dockerfile = Dockerfile.read();
+        String[] user = dockerfile.last("USER").split(":");
+        List<String> volumes = new ArrayList<>();
+        new ObjectMapper().readTree(dockerfile.last("VOLUME")).forEach(volume -> volumes.add(volume.asText()));
+        JsonNode pod = find(Helm.template(), "Deployment", "imagegate").at("/spec/template/spec");
+        JsonNode container = pod.at("/containers/0");
+
+        assertThat(user[0]).isNotEqualTo("0");
+        assertThat(pod.at("/securityContext/runAsUser").asText()).isEqualTo(user[0]);
+        assertThat(pod.at("/securityContext/runAsGroup").asText()).isEqualTo(user[1]);
+        assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(container.path("volumeMounts").findValuesAsText("mountPath")).containsAll(volumes);
+        for (JsonNode mount : container.path("volumeMounts")) {
+            if (List.of("/tmp", "/home/imagegate").contains(mount.path("mountPath").asText())) {
+                assertThat(mount.path("readOnly").asBoolean(false)).as("%s is writable", mount.path("mountPath")).isFalse();
+            }
+        }
+    }
+
     @Test
     void aMisspeltValueIsRefusedWithItsName() {
         Helm.Result misspelt = Helm.run("template", Helm.RELEASE, Helm.CHART.toString(), "--set", "replica=3");

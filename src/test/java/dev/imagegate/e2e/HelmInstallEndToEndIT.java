@@ -35,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HelmInstallEndToEndIT {
 
     static final String NAMESPACE = "imagegate-restricted";
+    static final String PODS_NAMESPACE = "imagegate-restricted-pods";
     static final Path CHART = Path.of("deploy/helm/imagegate");
     static final ObjectMapper JSON = new ObjectMapper();
     static final YAMLMapper YAML = new YAMLMapper();
@@ -57,9 +58,14 @@ class HelmInstallEndToEndIT {
         work = EndToEnd.workDir("helm-install");
         controlPlane = ControlPlane.start(kubernetes, work, admissionConfigPointingNowhere());
         kubectl = controlPlane.kubectl();
-        controlPlane.createNamespace(NAMESPACE);
-        kubectl.ok("label", "namespace", NAMESPACE, "pod-security.kubernetes.io/enforce=restricted",
-                "pod-security.kubernetes.io/enforce-version=latest");
+        for (String namespace : List.of(NAMESPACE, PODS_NAMESPACE)) {
+            controlPlane.createNamespace(namespace);
+            kubectl.ok("label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted",
+                    "pod-security.kubernetes.io/enforce-version=latest");
+        }
+        // the chart's ServiceAccount, which the pods made from its templates name (a namespace of their own, so
+        // that helm install finds no object of the release already there)
+        kubectl.ok("create", "serviceaccount", "imagegate", "--namespace", PODS_NAMESPACE);
     }
 
     @AfterAll
@@ -98,14 +104,14 @@ class HelmInstallEndToEndIT {
         assertThat(deployments).extracting(d -> d.at("/metadata/name").asText())
                 .containsExactlyInAnyOrder("imagegate", "imagegate-trivy-server", "imagegate-redis");
         for (JsonNode deployment : deployments) {
-            Kubectl.Result created = kubectl.run("create", "--dry-run=server", "--namespace", NAMESPACE, "-f",
+            Kubectl.Result created = kubectl.run("create", "--dry-run=server", "--namespace", PODS_NAMESPACE, "-f",
                     podFile(deployment.at("/metadata/name").asText(), deployment.at("/spec/template/spec")).toString());
             assertThat(created.exit()).as(created.transcript()).isZero();
             assertThat(created.err()).as(created.transcript()).doesNotContain("PodSecurity");
         }
         ObjectNode unhardened = (ObjectNode) deployments.get(0).at("/spec/template/spec").deepCopy();
         unhardened.remove("securityContext");
-        Kubectl.Result refused = kubectl.run("create", "--dry-run=server", "--namespace", NAMESPACE, "-f",
+        Kubectl.Result refused = kubectl.run("create", "--dry-run=server", "--namespace", PODS_NAMESPACE, "-f",
                 podFile("unhardened", unhardened).toString());
         assertThat(refused.exit()).as(refused.transcript()).isNotZero();
         assertThat(refused.err()).contains("violates PodSecurity \"restricted:latest\"");

@@ -272,6 +272,17 @@ class HelmChartTest {
                 .isEqualTo("imagegate/imagegate");
     }
 
+    /** A route file given in the values joins the shipped ones, or replaces the shipped file of its name. */
+    @Test
+    void routeFilesFromTheValuesJoinOrReplaceTheShippedOnes() throws IOException {
+        JsonNode routes = find(Helm.template("--set-string", "routes.files.extra\\.yaml=- route: {id: extra}",
+                "--set-string", "routes.files.alerts\\.yaml=- route: {id: quiet}"), "ConfigMap", "imagegate-routes").path("data");
+
+        assertThat(routes.path("review.yaml").asText()).isEqualTo(Files.readString(Path.of("routes/review.yaml")));
+        assertThat(routes.path("alerts.yaml").asText()).isEqualTo("- route: {id: quiet}");
+        assertThat(routes.path("extra.yaml").asText()).isEqualTo("- route: {id: extra}");
+    }
+
     /** NOTES.txt tells the operator the next step: the API server's flags and files. */
     @Test
     void theNotesNameTheApiServerFlagsAndTheFilesToCopy() {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,7 +47,7 @@ class ChartMatchesKustomizeTest {
 
         assertThat(chart.keySet()).as("objects of the chart (%s) and of %s", setting, variant)
                 .containsExactlyInAnyOrderElementsOf(kustomize.keySet().stream().filter(k -> !KUSTOMIZE_ONLY.contains(k))
-                        .collect(java.util.stream.Collectors.toCollection(() -> new java.util.TreeSet<>(CHART_ONLY))));
+                        .collect(Collectors.toCollection(() -> new TreeSet<>(CHART_ONLY))));
         for (String object : kustomize.keySet()) {
             if (!KUSTOMIZE_ONLY.contains(object)) {
                 assertThat(essentials(chart.get(object))).as("%s: chart (%s) against %s", object, setting, variant)

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,7 +95,7 @@ class ManifestsTest {
     @Test
     void theGracePeriodCoversThePreStopPauseAndTheShutdownLimit() throws Exception {
         JsonNode pod = find(render(STANDALONE), "Deployment", "imagegate").at("/spec/template/spec");
-        java.time.Duration limit = java.time.Duration.parse("PT" + TLS.get("imagegate.shutdown.limit").toUpperCase());
+        Duration limit = Duration.parse("PT" + TLS.get("imagegate.shutdown.limit").toUpperCase());
         int pause = pod.at("/containers/0/lifecycle/preStop/sleep/seconds").asInt();
 
         assertThat(pause).isPositive();

@@ -83,12 +83,11 @@ class HelmInstallEndToEndIT {
             command.addAll(List.of("--values", CHART.resolve(valuesFile).toString()));
         }
         Process install = new ProcessBuilder(helmCommand(command)).redirectErrorStream(true).start();
-        // stdout and stderr together: the API server's warnings (e.g. "would violate PodSecurity") go to stderr
         String output = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
+        // PodSecurity only warns about a Deployment (helm does not show it); the pods' own test below is where it enforces
         assertThat(install.waitFor()).as(output).isZero();
         assertThat(output).contains("STATUS: pending-install", "kind: Deployment", "NOTES:");
-        assertThat(output).doesNotContain("PodSecurity");
     }
 
     @Test

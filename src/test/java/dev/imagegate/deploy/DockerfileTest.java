@@ -112,10 +112,10 @@ class DockerfileTest {
 
     @Test
     void itsTrivyIsTheVersionTheTrivyServerAndTheEndToEndSuiteRun() throws IOException {
-        String ciRun = Files.readString(Path.of(".ci/run"));
+        String tools = Files.readString(Path.of("tools/install.sh"));
         String trivyServer = Files.readString(Path.of("deploy/kubernetes/components/trivy-server/trivy-server.yaml"));
 
-        assertThat(ciRun).contains("TRIVY_VERSION=v" + trivyVersion() + "\n");
+        assertThat(tools).contains("TRIVY_VERSION=v" + trivyVersion() + "\n");
         assertThat(trivyServer).contains("image: aquasec/trivy:" + trivyVersion() + "\n");
         assertThat(DOCKERFILE.all("COPY")).contains("--from=trivy /usr/local/bin/trivy /usr/local/bin/trivy");
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,6 +89,37 @@ class ManifestsTest {
         assertThat(container.at("/volumeMounts").findValuesAsText("mountPath"))
                 .containsExactlyInAnyOrder("/tls", "/app/routes", "/app/config", "/tmp", "/home/imagegate");
         assertThat(find(render(STANDALONE), "PodDisruptionBudget", "imagegate").at("/spec/minAvailable").asInt()).isEqualTo(1);
+    }
+
+    /** The kubelet sends SIGTERM after the preStop pause; ImageGate then exits within its shutdown limit, inside the grace period. */
+    @Test
+    void theGracePeriodCoversThePreStopPauseAndTheShutdownLimit() throws Exception {
+        JsonNode pod = find(render(STANDALONE), "Deployment", "imagegate").at("/spec/template/spec");
+        Duration limit = Duration.parse("PT" + TLS.get("imagegate.shutdown.limit").toUpperCase());
+        int pause = pod.at("/containers/0/lifecycle/preStop/sleep/seconds").asInt();
+
+        assertThat(pause).isPositive();
+        assertThat(pod.path("terminationGracePeriodSeconds").asLong()).isGreaterThanOrEqualTo(pause + limit.toSeconds());
+    }
+
+    /** The priority-class component, added to any variant, gives ImageGate and the Trivy servers a class above ordinary pods. */
+    @Test
+    void thePriorityClassComponentRaisesImageGateAndTheTrivyServers() throws Exception {
+        Path overlay = Files.createDirectories(Path.of("target/kustomize/priority-class"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [../../../deploy/kubernetes/client-server]
+                components: [../../../deploy/kubernetes/components/priority-class]
+                """);
+        List<JsonNode> objects = render(overlay);
+        JsonNode priorityClass = find(objects, "PriorityClass", "imagegate");
+
+        assertThat(priorityClass.path("value").asInt()).isPositive().isLessThan(1_000_000_000);
+        assertThat(priorityClass.path("globalDefault").asBoolean()).isFalse();
+        for (String deployment : List.of("imagegate", "trivy-server")) {
+            assertThat(find(objects, "Deployment", deployment).at("/spec/template/spec/priorityClassName").asText()).isEqualTo("imagegate");
+        }
     }
 
     @Test

@@ -187,7 +187,12 @@ final class ControlPlane implements AutoCloseable {
 
     /** kubectl as the cluster admin (group system:masters). */
     Kubectl kubectl() {
-        return new Kubectl(binaries.kubectl(), pki.resolve("admin.kubeconfig"));
+        return new Kubectl(binaries.kubectl(), adminKubeconfig());
+    }
+
+    /** The cluster admin's kubeconfig, for other clients (helm). */
+    Path adminKubeconfig() {
+        return pki.resolve("admin.kubeconfig");
     }
 
     /** Creates a namespace and waits for the service account its pods need. */

@@ -56,7 +56,8 @@ class HelmInstallEndToEndIT {
         }
         ControlPlane.Binaries kubernetes = ControlPlane.binaries(tools);
         work = EndToEnd.workDir("helm-install");
-        controlPlane = ControlPlane.start(kubernetes, work, admissionConfigPointingNowhere());
+        controlPlane = ControlPlane.start(kubernetes, work, admissionConfigPointingNowhere(),
+                EndToEnd.PROJECT.resolve("deploy/apiserver/audit-policy.yaml"));
         kubectl = controlPlane.kubectl();
         for (String namespace : List.of(NAMESPACE, PODS_NAMESPACE)) {
             controlPlane.createNamespace(namespace);

@@ -3,6 +3,7 @@ package dev.imagegate.alert;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.imagegate.policy.Remedy;
+import dev.imagegate.review.ReviewRequest;
 
 import java.time.Instant;
 import java.util.List;
@@ -20,7 +21,21 @@ import java.util.stream.Collectors;
  * @param verdicts each image's verdict, with its most severe findings and its fixes
  */
 public record Alert(Instant time, String kind, String namespace, String mode, boolean allowed, List<String> images,
-                    String reason, List<ImageVerdict> verdicts) {
+                    String reason, List<ImageVerdict> verdicts,
+                    @JsonInclude(JsonInclude.Include.NON_NULL) ReviewRequest.Subject subject) {
+
+    /** An alert about images alone (ImagePolicyWebhook names no object and no user). */
+    public Alert(Instant time, String kind, String namespace, String mode, boolean allowed, List<String> images,
+                 String reason, List<ImageVerdict> verdicts) {
+        this(time, kind, namespace, mode, allowed, images, reason, verdicts, null);
+    }
+
+    /** "CREATE of Deployment team-a/web by alice", when an admission webhook said who asked for what. */
+    @JsonIgnore
+    public String request() {
+        return subject == null ? null : subject.operation() + " of " + subject.describe(namespace)
+                + (subject.user().isEmpty() ? "" : " by " + subject.user());
+    }
 
     /** Fixes listed per image in an e-mail; the webhook gets them all, status.images and the audit line too. */
     static final int FIXES_LISTED = 50;
@@ -76,6 +91,9 @@ public record Alert(Instant time, String kind, String namespace, String mode, bo
         StringBuilder text = new StringBuilder(title()).append("\n\n")
                 .append(allowed ? "Admitted" : "Denied").append(" (mode ").append(mode).append(") at ").append(time)
                 .append(" in namespace ").append(namespace.isEmpty() ? "(none)" : namespace).append(".\n");
+        if (subject != null) {
+            text.append("Request: ").append(request()).append(".\n");
+        }
         for (ImageVerdict verdict : notable()) {
             text.append('\n').append(verdict.image()).append(": ").append(verdict.summary()).append('\n');
             if (verdict.osEndOfSupport() != null) {

@@ -68,7 +68,7 @@ public class Alerts implements HealthIndicator {
         String kind = kindOf(decision);
         List<Alert.ImageVerdict> verdicts = decision.verdicts().stream().map(this::imageVerdict).toList();
         return new Alert(decision.decidedAt(), kind, decision.namespace(), decision.mode(), decision.allowed(),
-                decision.verdicts().stream().map(Verdict::image).toList(), decision.reason(), verdicts);
+                decision.verdicts().stream().map(Verdict::image).toList(), decision.reason(), verdicts, decision.subject());
     }
 
     /** True the first time this namespace, these images and this kind alert within the window. */

@@ -36,6 +36,9 @@ public record SlackMessage(String channel, String text, ArrayNode blocks) {
         List<String> context = new ArrayList<>();
         context.add("namespace *" + escape(alert.namespace().isEmpty() ? "(none)" : alert.namespace()) + "*");
         context.add("mode " + escape(alert.mode()));
+        if (alert.subject() != null) {
+            context.add(escape(alert.request()));
+        }
         context.add((alert.allowed() ? "admitted" : "denied") + " at " + alert.time());
         if (sections < notable.size()) {
             context.add("and " + (notable.size() - sections) + " more images: see the audit log");

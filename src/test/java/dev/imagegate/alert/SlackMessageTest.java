@@ -2,6 +2,7 @@ package dev.imagegate.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.policy.Remedy;
+import dev.imagegate.review.ReviewRequest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -64,5 +65,17 @@ class SlackMessageTest {
         assertThat(text.get("verbatim").asBoolean()).isTrue();
         assertThat(text.get("text").asText()).startsWith("*&lt;!here&gt;*\n");
         assertThat(message.text()).isEqualTo("[ImageGate] denied in namespace team-a: &lt;!here&gt;");
+    }
+
+    @Test
+    void anAdmissionWebhooksAlertNamesTheRequestTheObjectAndTheUser() {
+        Alert plain = alert(List.of(denied("registry.test/app:1", List.of())));
+        Alert admitted = new Alert(plain.time(), plain.kind(), plain.namespace(), plain.mode(), plain.allowed(), plain.images(),
+                plain.reason(), plain.verdicts(), new ReviewRequest.Subject("uid-1", "Deployment", "web",
+                true, "CREATE", "alice", false));
+
+        assertThat(admitted.text()).contains("\nRequest: CREATE of Deployment team-a/web by alice.\n");
+        assertThat(SlackMessage.of(admitted, "#sec").blocks().toString()).contains("CREATE of Deployment team-a/web by alice");
+        assertThat(plain.text()).doesNotContain("Request:");
     }
 }

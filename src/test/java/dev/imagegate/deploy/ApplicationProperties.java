@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 record ApplicationProperties(Properties configuration) {
 
     /** The properties that open a listening port. */
-    private static final List<String> PORT_PROPERTIES = List.of("imagegate.review.port", "server.port", "management.server.port");
+    private static final List<String> PORT_PROPERTIES = List.of("imagegate.review.port", "imagegate.admission.port", "server.port", "management.server.port");
 
     /** application.properties, overlaid with application-{profile}.properties for each profile given. */
     static ApplicationProperties of(String... profiles) {
@@ -34,6 +34,11 @@ record ApplicationProperties(Properties configuration) {
     Set<Integer> ports() {
         return PORT_PROPERTIES.stream().filter(configuration::containsKey).map(key -> Integer.parseInt(configuration.getProperty(key)))
                 .collect(Collectors.toSet());
+    }
+
+    /** The port only the admission webhooks are served on: declared by the deploy variant that serves them. */
+    int admissionPort() {
+        return Integer.parseInt(configuration.getProperty("imagegate.admission.port"));
     }
 
     /** Where health and metrics are served: the management port when there is one, else the server's. */

@@ -166,7 +166,8 @@ public final class CheckCommand {
         } catch (NoSuchFileException e) {
             throw new UsageException("manifest " + options.manifest() + " does not exist");
         } catch (IOException | RuntimeException e) {
-            throw new UsageException("manifest " + options.manifest() + " cannot be read: " + rootCause(e).getMessage());
+            throw new UsageException("manifest " + options.manifest() + " cannot be read: "
+                    + String.valueOf(rootCause(e).getMessage()).lines().findFirst().orElse(""));
         }
         if (judged.isEmpty()) {
             err.println("imagegate check: manifest " + options.manifest() + " has no pod spec to judge");

@@ -46,7 +46,10 @@ class AdmissionHttpTest {
         assertThat(response.get("allowed").asBoolean()).isFalse();
         assertThat(response.at("/status/code").asInt()).isEqualTo(403);
         assertThat(response.at("/status/message").asText()).isEqualTo("Pod team-a/web: registry.test/adm-deny/vulnerable:1 "
-                + "(container c1): denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH");
+                + "(container c1): denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 3.1.4-r5 -> 3.1.7-r1 "
+                + "(CVE-2026-10001), org.springframework:spring-beans 5.3.15 -> 5.3.18 (CVE-2022-22965), musl "
+                + "1.2.4_git20230717-r4 -> 1.2.4_git20230717-r5 (CVE-2026-10002), zlib 1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004); "
+                + "no fix yet: busybox (CVE-2026-10003)");
         assertThat(response.at("/auditAnnotations/decision").asText()).isEqualTo("denied");
         assertThat(response.at("/auditAnnotations/denied-images").asText()).isEqualTo("registry.test/adm-deny/vulnerable:1");
     }

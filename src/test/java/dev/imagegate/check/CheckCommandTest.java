@@ -208,9 +208,13 @@ class CheckCommandTest {
         Run json = check(withPolicy(List.of(TRIVY_DOUBLE, "--output", "json", "--manifest", manifest.toString())));
 
         assertThat(text.exit()).as(text.toString()).isEqualTo(CheckCommand.DENIED);
-        assertThat(text.stdout().lines().toList()).containsExactly(
+        // Each object, then its images' lines indented under it (with their tables of fixes).
+        assertThat(text.stdout().lines().filter(line -> !line.startsWith("    ")).toList()).containsExactly(
                 "Deployment team-a/web:",
-                "  registry.test/check/vulnerable:1: denied: 2 CRITICAL, 3 HIGH (CVE-2022-22965, CVE-2026-10001, CVE-2026-10002, ...) at or above HIGH",
+                "  registry.test/check/vulnerable:1: denied: 2 CRITICAL, 3 HIGH at or above HIGH; upgrade libcrypto3 "
+                        + "3.1.4-r5 -> 3.1.7-r1 (CVE-2026-10001), org.springframework:spring-beans 5.3.15 -> 5.3.18 "
+                        + "(CVE-2022-22965), musl 1.2.4_git20230717-r4 -> 1.2.4_git20230717-r5 (CVE-2026-10002), zlib "
+                        + "1.3.1-r0 -> 1.3.1-r1 (CVE-2026-10004); no fix yet: busybox (CVE-2026-10003)",
                 "  registry.test/check/clean:1: allowed: no vulnerabilities at or above HIGH",
                 "CronJob default/nightly:",
                 "  registry.test/check/clean:1: allowed: no vulnerabilities at or above HIGH");

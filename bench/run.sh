@@ -13,6 +13,7 @@
 #   JAR, ROUTES: another build and its route files, e.g. an older commit's, to compare
 #   LEGACY=1: the jar serves /scan on server.port (ImageGate before the Vert.x engine)
 #   ONLY_HOT_PATH=1: skip start-up, hanging-sink, herd, fan-out and deadline measures
+#   IMAGEGATE_ARGS="--name=value ...": more settings for every ImageGate started (e.g. a policy with signature rules)
 # Needs wrk, hey and curl (apt-get install wrk hey).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,7 @@ start() { # start [extra properties...]; sets PID and STARTUP (seconds to ready)
   java $JVM_OPTS $RUN_JAR $PORTS --imagegate.routes-dir="$ROUTES" --imagegate.trivy.command="$TRIVY" \
     --imagegate.crane.command="$CRANE" \
     --imagegate.trivy.environment.TRIVY_DOUBLE_LOG="$WORK/trivy.log" --logging.level.imagegate.audit=WARN \
-    "$@" > "$WORK/app.log" 2>&1 &
+    ${IMAGEGATE_ARGS:-} "$@" > "$WORK/app.log" 2>&1 &
   PID=$!
   until curl -sf "http://127.0.0.1:$MGMT/actuator/health/readiness" >/dev/null; do
     kill -0 $PID 2>/dev/null || { cat "$WORK/app.log"; exit 1; }

@@ -81,10 +81,6 @@ public record Decision(Instant decidedAt, String namespace, String mode, boolean
         return QUALIFIED_NAME.matcher(key).matches();
     }
 
-    static String denialReason(List<Verdict> verdicts) {
-        return denialReason(new ReviewRequest(List.of(), Map.of(), "", null), verdicts);
-    }
-
     /**
      * Each denied image and why, on one line; for the admission webhooks after the object ("Deployment
      * team-a/web: ") and with the containers that run each image, since a person at kubectl sees only this line.

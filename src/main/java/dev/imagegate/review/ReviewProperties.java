@@ -20,10 +20,12 @@ import java.time.Duration;
  * @param maxBodySize larger requests get 413, gzip bodies counted as decoded
  * @param maxInFlight reviews answered at once; more get 429 with Retry-After
  * @param readTimeout a client must have sent its whole request body within this; slower ones get 408
+ * @param maxEventLoopTime a route step that holds a Vert.x event loop longer than this is logged (a WARN with its
+ *                    stack, by Vert.x's blocked-thread checker): the review routes run there and must not block
  */
 @ConfigurationProperties("imagegate.review")
 public record ReviewProperties(int port, InetAddress address, String sslBundle, Duration deadline, DataSize maxBodySize, int maxInFlight,
-                               Duration readTimeout) {
+                               Duration readTimeout, Duration maxEventLoopTime) {
 
     public boolean tls() {
         return sslBundle != null && !sslBundle.isBlank();

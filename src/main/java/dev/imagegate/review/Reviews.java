@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
 
 import java.nio.ByteBuffer;
@@ -16,9 +17,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -43,17 +43,19 @@ public class Reviews {
     private final ObjectMapper json;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Executor workers;
     private final Counter pendingVerdicts;
     private final Timer reviewDuration;
 
     public Reviews(ReviewReader reader, PolicyStore policies, ReviewProperties properties, ObjectMapper json,
-                   MeterRegistry meters) {
+                   MeterRegistry meters, @Qualifier("reviewWorkers") Executor workers) {
         this.reader = reader;
         this.policies = policies;
         this.properties = properties;
         this.json = json;
         this.clock = Clock.systemUTC();
         this.meters = meters;
+        this.workers = workers;
         this.pendingVerdicts = meters.counter("imagegate.verdicts.pending");
         this.reviewDuration = Timer.builder("imagegate.review.duration").description("Time from receiving a review to its decision")
                 .serviceLevelObjectives(REVIEW_DURATION_BUCKETS).register(meters);
@@ -78,8 +80,24 @@ public class Reviews {
                 received.plus(CallerTimeout.deadline(properties.deadline(), timeout)));
     }
 
-    public Decision decide(Review review) {
-        awaitScans(review);
+    /**
+     * The decision, once every scan and signature check of the review has finished or its deadline has come,
+     * without holding a thread meanwhile: at once, on the calling thread, when nothing is running (every image
+     * cached, decided by a rule, or invalid); otherwise later, on a review worker.
+     */
+    public CompletableFuture<Decision> decide(Review review) {
+        CompletableFuture<?>[] running = review.checks().values().stream().flatMap(ImageCheck::running)
+                .filter(check -> !check.isDone()).toArray(CompletableFuture[]::new);
+        if (running.length == 0) {
+            return CompletableFuture.completedFuture(decided(review));
+        }
+        long remaining = Math.max(0, review.deadline().toEpochMilli() - clock.millis());
+        // Whatever has not finished well by then is judged as pending.
+        return CompletableFuture.allOf(running).completeOnTimeout(null, remaining, TimeUnit.MILLISECONDS)
+                .handleAsync((finished, failed) -> decided(review), workers);
+    }
+
+    private Decision decided(Review review) {
         Decision decision = review.decision(clock.instant());
         pendingVerdicts.increment(decision.verdicts().stream().filter(v -> v.status() == Verdict.Status.PENDING).count());
         meters.counter("imagegate.reviews", "decision", decision.allowed() ? "allowed" : "denied").increment();
@@ -93,18 +111,5 @@ public class Reviews {
      */
     public ByteBuffer answer(Decision decision) throws JsonProcessingException {
         return ByteBuffer.wrap(json.writeValueAsBytes(ImageReviewResponse.of(decision)));
-    }
-
-    private void awaitScans(Review review) {
-        CompletableFuture<?>[] scans = review.checks().values().stream().flatMap(ImageCheck::running)
-                .toArray(CompletableFuture[]::new);
-        long remaining = review.deadline().toEpochMilli() - clock.millis();
-        try {
-            CompletableFuture.allOf(scans).get(Math.max(0, remaining), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // Whatever has not finished well is judged as pending.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -9,8 +9,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Semaphore;
 
 /**
- * Bounds the reviews in flight. Each review holds a worker thread while it waits for its scans (up to the
- * deadline), so past {@code imagegate.review.max-in-flight} a request gets a fast 429 with {@code Retry-After},
+ * Bounds the reviews in flight. A review waiting for its scans holds no thread, but it holds its request, its
+ * connection and its checks until its deadline, so past {@code imagegate.review.max-in-flight} a request gets a fast 429 with {@code Retry-After},
  * which kube-apiserver retries with backoff, before its body is read and instead of queueing behind slow ones.
  */
 final class InFlightLimit implements Handler<RoutingContext> {

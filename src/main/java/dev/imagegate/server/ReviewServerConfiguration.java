@@ -8,6 +8,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.impl.VertxBuilder;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
@@ -15,6 +16,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Puts {@link ReviewServer} into Camel as a service, as camel-spring-boot's own platform-http tests add
@@ -34,9 +37,34 @@ public class ReviewServerConfiguration {
     Vertx vertx(ReviewProperties properties) {
         VertxOptions options = new VertxOptions()
                 .setWorkerPoolSize(properties.maxInFlight() + WORKER_HEADROOM)
+                .setMaxEventLoopExecuteTime(properties.maxEventLoopTime().toMillis())
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                // With the stack of what holds it, from the first warning on.
+                .setWarningExceptionTime(properties.maxEventLoopTime().toMillis())
+                .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+                // Checked often enough to see a hold of that length (Vert.x checks every second by default).
+                .setBlockedThreadCheckInterval(Math.max(10, Math.min(1000, properties.maxEventLoopTime().toMillis() / 4)))
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false));
         // VertxBuilder is Vert.x's internal entry point, and the only one that takes an ExecutorServiceFactory.
         return new VertxBuilder(options).executorServiceFactory(new ReviewWorkers()).init().vertx();
+    }
+
+    /**
+     * Where a review that waited for its scans continues: Vert.x's worker pool ({@link ReviewWorkers}), never the
+     * thread that finished the scan or the timer that ended the wait.
+     */
+    @Bean
+    Executor reviewWorkers(Vertx vertx) {
+        return task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
+    }
+
+    /** Found by Camel's platform-http component under this name, in place of the engine it would create. */
+    @Bean(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME)
+    EventLoopEngine platformHttpEngine() {
+        return new EventLoopEngine();
     }
 
     @Bean

@@ -9,9 +9,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Vert.x worker threads reviews run on. A review waiting for its scans holds its thread until the
- * deadline, so the pool grows to one thread per review in flight (bounded by {@link InFlightLimit}) instead of
- * queueing cached answers behind waiting reviews, as Vert.x's fixed pool of 20 would; idle threads go away.
+ * The Vert.x worker threads where a review that waited for its scans is decided and answered. When a scan many
+ * reviews waited for finishes, they all continue at once, so the pool grows to one thread per such review
+ * (bounded by {@link InFlightLimit}) instead of queueing them behind each other; idle threads go away.
  * Vert.x's own fixed pool would also keep every thread it ever started: it starts a new one per task until full.
  */
 final class ReviewWorkers implements ExecutorServiceFactory {

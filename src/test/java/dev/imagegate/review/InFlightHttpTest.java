@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Reviews waiting for slow scans hold a thread each; they must neither delay cached answers nor pile up. */
+/** Reviews waiting for slow scans must neither delay cached answers nor pile up past the in-flight bound. */
 @ImageGateHttpTest
 @TestPropertySource(properties = {
         "imagegate.trivy.timeout=5s",

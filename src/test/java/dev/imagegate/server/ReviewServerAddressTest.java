@@ -22,7 +22,7 @@ class ReviewServerAddressTest {
             "::1,       0:0:0:0:0:0:0:1"})
     void theReviewPortListensOnTheConfiguredAddress(String address, String host) throws Exception {
         ReviewProperties properties = new ReviewProperties(8080, InetAddress.getByName(address), "", Duration.ofSeconds(20),
-                DataSize.ofMegabytes(1), 200, Duration.ofSeconds(10));
+                DataSize.ofMegabytes(1), 200, Duration.ofSeconds(10), Duration.ofSeconds(2));
 
         assertThat(new ReviewServer(properties, null, null, null, List.of()).getHost()).isEqualTo(host);
     }

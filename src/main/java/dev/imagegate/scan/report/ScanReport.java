@@ -1,0 +1,62 @@
+package dev.imagegate.scan.report;
+
+import dev.imagegate.scan.trivy.TrivyReport;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a finished scan says about an image: its findings, most severe first.
+ *
+ * @param repoDigests    the {@code repo@sha256:...} names trivy resolved the image to (empty for local scans)
+ * @param scannerVersion trivy's version as written in the report, or null for reports that do not carry it
+ * @param scannedAt      when ImageGate got the report
+ * @param dbUpdatedAt    when the vulnerability DB trivy had at the start of the scan was built (the DB's
+ *                       version), or null when ImageGate did not know it yet
+ * @param osEndOfSupport the image's OS release ({@code alpine 3.9.4}) when trivy says it is past its end of
+ *                       support, else null: no package upgrade fixes such an image, only a newer base image
+ */
+public record ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
+                         Instant dbUpdatedAt, String osEndOfSupport) {
+
+    public ScanReport {
+        findings = findings.stream().sorted(Finding.MOST_SEVERE_FIRST).toList();
+        repoDigests = List.copyOf(repoDigests);
+    }
+
+    public ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
+                      Instant dbUpdatedAt) {
+        this(findings, repoDigests, scannerVersion, scannedAt, dbUpdatedAt, null);
+    }
+
+    public static ScanReport of(TrivyReport report, Instant scannedAt, Instant dbUpdatedAt) {
+        List<Finding> findings = new ArrayList<>();
+        if (report.results() != null) {
+            for (TrivyReport.Result result : report.results()) {
+                if (result.vulnerabilities() == null) {
+                    continue;
+                }
+                for (TrivyReport.Vulnerability v : result.vulnerabilities()) {
+                    if (v.vulnerabilityId() != null) {
+                        findings.add(new Finding(v.vulnerabilityId(), Severity.of(v.severity()), v.pkgName(),
+                                v.installedVersion(), v.fixedVersion(), v.status()));
+                    }
+                }
+            }
+        }
+        List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
+                ? List.of() : report.metadata().repoDigests();
+        String version = report.trivy() == null ? null : report.trivy().version();
+        return new ScanReport(findings, digests, version, scannedAt, dbUpdatedAt, endOfSupport(report.metadata()));
+    }
+
+    private static String endOfSupport(TrivyReport.Metadata metadata) {
+        TrivyReport.Os os = metadata == null ? null : metadata.os();
+        if (os == null || !Boolean.TRUE.equals(os.eosl())) {
+            return null;
+        }
+        String release = ((os.family() == null ? "" : os.family()) + " " + (os.name() == null ? "" : os.name())).trim();
+        return release.isEmpty() ? "the OS release" : release;
+    }
+}

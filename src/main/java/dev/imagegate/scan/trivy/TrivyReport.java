@@ -1,0 +1,56 @@
+package dev.imagegate.scan.trivy;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+
+/**
+ * The fields ImageGate reads from {@code trivy image --format json} (report schema 2). Every field is
+ * optional: trivy omits empty slices, and older versions lack {@code Trivy}.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record TrivyReport(
+        @JsonProperty("SchemaVersion") Integer schemaVersion,
+        @JsonProperty("Trivy") Tool trivy,
+        @JsonProperty("ArtifactName") String artifactName,
+        @JsonProperty("Metadata") Metadata metadata,
+        @JsonProperty("Results") List<Result> results) {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Tool(@JsonProperty("Version") String version) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Metadata(
+            @JsonProperty("OS") Os os,
+            @JsonProperty("ImageID") String imageId,
+            @JsonProperty("RepoDigests") List<String> repoDigests) {
+    }
+
+    /** The image's OS release; {@code EOSL} is set (true) once the release is past its end of support. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Os(
+            @JsonProperty("Family") String family,
+            @JsonProperty("Name") String name,
+            @JsonProperty("EOSL") Boolean eosl) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Result(
+            @JsonProperty("Target") String target,
+            @JsonProperty("Class") String resultClass,
+            @JsonProperty("Type") String type,
+            @JsonProperty("Vulnerabilities") List<Vulnerability> vulnerabilities) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Vulnerability(
+            @JsonProperty("VulnerabilityID") String vulnerabilityId,
+            @JsonProperty("PkgName") String pkgName,
+            @JsonProperty("InstalledVersion") String installedVersion,
+            @JsonProperty("FixedVersion") String fixedVersion,
+            @JsonProperty("Status") String status,
+            @JsonProperty("Severity") String severity) {
+    }
+}

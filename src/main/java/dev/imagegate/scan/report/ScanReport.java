@@ -1,9 +1,6 @@
 package dev.imagegate.scan.report;
 
-import dev.imagegate.scan.trivy.TrivyReport;
-
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,35 +25,5 @@ public record ScanReport(List<Finding> findings, List<String> repoDigests, Strin
     public ScanReport(List<Finding> findings, List<String> repoDigests, String scannerVersion, Instant scannedAt,
                       Instant dbUpdatedAt) {
         this(findings, repoDigests, scannerVersion, scannedAt, dbUpdatedAt, null);
-    }
-
-    public static ScanReport of(TrivyReport report, Instant scannedAt, Instant dbUpdatedAt) {
-        List<Finding> findings = new ArrayList<>();
-        if (report.results() != null) {
-            for (TrivyReport.Result result : report.results()) {
-                if (result.vulnerabilities() == null) {
-                    continue;
-                }
-                for (TrivyReport.Vulnerability v : result.vulnerabilities()) {
-                    if (v.vulnerabilityId() != null) {
-                        findings.add(new Finding(v.vulnerabilityId(), Severity.of(v.severity()), v.pkgName(),
-                                v.installedVersion(), v.fixedVersion(), v.status()));
-                    }
-                }
-            }
-        }
-        List<String> digests = report.metadata() == null || report.metadata().repoDigests() == null
-                ? List.of() : report.metadata().repoDigests();
-        String version = report.trivy() == null ? null : report.trivy().version();
-        return new ScanReport(findings, digests, version, scannedAt, dbUpdatedAt, endOfSupport(report.metadata()));
-    }
-
-    private static String endOfSupport(TrivyReport.Metadata metadata) {
-        TrivyReport.Os os = metadata == null ? null : metadata.os();
-        if (os == null || !Boolean.TRUE.equals(os.eosl())) {
-            return null;
-        }
-        String release = ((os.family() == null ? "" : os.family()) + " " + (os.name() == null ? "" : os.name())).trim();
-        return release.isEmpty() ? "the OS release" : release;
     }
 }

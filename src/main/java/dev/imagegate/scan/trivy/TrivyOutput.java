@@ -105,7 +105,7 @@ public class TrivyOutput {
             if (tree == null || !tree.isObject() || !tree.has("SchemaVersion")) {
                 return Optional.empty();
             }
-            return Optional.of(ScanReport.of(mapper.treeToValue(tree, TrivyReport.class), clock.instant(), dbUpdatedAt));
+            return Optional.of(mapper.treeToValue(tree, TrivyReport.class).toScanReport(clock.instant(), dbUpdatedAt));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Trivy's runs: {@code direct:run-trivy} scans an image for the {@link Scanner} (cache, single-flight, bounded
+ * Trivy's runs: {@code direct:run-trivy} scans an image for the {@code Scanner} (cache, single-flight, bounded
  * parallelism), and timers check trivy's version and DB and refresh the DB.
  */
 @Component
@@ -86,9 +86,6 @@ public class TrivyRoutes extends RouteBuilder {
                         .to("direct:exec-trivy")
                         .bean("trivyDatabase", "update");
         }
-
-        from("timer:stale-rescans?delay=1000&period=1000").routeId("stale-rescans")
-                .bean("staleScans", "rescanNext");
 
         if (properties.dbRefresh() != null && !properties.clientServerMode()) {
             // Ticks often, refreshes when due: every imagegate.trivy.db-refresh, sooner again after a failure.

@@ -1,14 +1,14 @@
 package dev.imagegate.check;
 
 import dev.imagegate.policy.PolicyProperties;
-import dev.imagegate.scan.CraneCommand;
-import dev.imagegate.scan.CraneOutput;
-import dev.imagegate.scan.CraneProcessExecutor;
-import dev.imagegate.scan.CraneProperties;
-import dev.imagegate.scan.TrivyCommand;
-import dev.imagegate.scan.TrivyOutput;
-import dev.imagegate.scan.TrivyProcessExecutor;
-import dev.imagegate.scan.TrivyProperties;
+import dev.imagegate.tags.CraneCommand;
+import dev.imagegate.tags.CraneOutput;
+import dev.imagegate.tags.CraneProcessExecutor;
+import dev.imagegate.tags.CraneProperties;
+import dev.imagegate.scan.trivy.TrivyCommand;
+import dev.imagegate.scan.trivy.TrivyOutput;
+import dev.imagegate.scan.trivy.TrivyProcessExecutor;
+import dev.imagegate.scan.trivy.TrivyProperties;
 import dev.imagegate.signature.CosignCommand;
 import dev.imagegate.signature.CosignOutput;
 import dev.imagegate.signature.CosignProcessExecutor;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.imagegate.policy.Verdict;
 import dev.imagegate.review.Decision;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.Severity;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

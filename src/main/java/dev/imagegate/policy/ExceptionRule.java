@@ -1,7 +1,7 @@
 package dev.imagegate.policy;
 
 import dev.imagegate.image.ImageReference;
-import dev.imagegate.scan.Finding;
+import dev.imagegate.scan.report.Finding;
 
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;

@@ -2,10 +2,10 @@ package dev.imagegate.policy;
 
 import dev.imagegate.image.ImageReference;
 import dev.imagegate.policy.PolicyDocument.Settings;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.ScanOutcome;
-import dev.imagegate.scan.ScanReport;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.ScanOutcome;
+import dev.imagegate.scan.report.ScanReport;
+import dev.imagegate.scan.report.Severity;
 import dev.imagegate.signature.KeySet;
 import dev.imagegate.signature.SignatureOutcome;
 import dev.imagegate.signature.SigningKey;

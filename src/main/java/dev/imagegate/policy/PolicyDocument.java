@@ -1,6 +1,6 @@
 package dev.imagegate.policy;
 
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Severity;
 import dev.imagegate.signature.TransparencyLog;
 
 import java.time.LocalDate;

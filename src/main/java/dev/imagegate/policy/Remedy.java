@@ -3,7 +3,7 @@ package dev.imagegate.policy;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.imagegate.scan.Finding;
+import dev.imagegate.scan.report.Finding;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,8 +1,8 @@
 package dev.imagegate.policy;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.Severity;
 
 import java.util.List;
 

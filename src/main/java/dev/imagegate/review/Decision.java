@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.imagegate.policy.Enforcement;
 import dev.imagegate.policy.Verdict;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Severity;
 
 import java.time.Instant;
 import java.util.Collections;

@@ -4,7 +4,7 @@ import dev.imagegate.image.ImageReference;
 import dev.imagegate.image.InvalidImageReferenceException;
 import dev.imagegate.policy.Policy;
 import dev.imagegate.policy.Verdict;
-import dev.imagegate.scan.ScanOutcome;
+import dev.imagegate.scan.report.ScanOutcome;
 import dev.imagegate.signature.SignatureOutcome;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
 package dev.imagegate.scan;
 
+import dev.imagegate.scan.report.ScanOutcome;
+import dev.imagegate.scan.trivy.TrivyDatabase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

@@ -1,7 +1,7 @@
 package dev.imagegate.signature;
 
-import dev.imagegate.scan.CraneCommand;
-import dev.imagegate.scan.TrivyCommand;
+import dev.imagegate.tags.CraneCommand;
+import dev.imagegate.scan.trivy.TrivyCommand;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;

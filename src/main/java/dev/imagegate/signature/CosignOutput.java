@@ -1,7 +1,7 @@
 package dev.imagegate.signature;
 
-import dev.imagegate.scan.BoundedProcessExecutor;
-import dev.imagegate.scan.TrivyOutput;
+import dev.imagegate.process.BoundedProcessExecutor;
+import dev.imagegate.scan.trivy.TrivyOutput;
 import org.apache.camel.component.exec.ExecResult;
 import org.springframework.stereotype.Component;
 

@@ -1,6 +1,6 @@
 package dev.imagegate.signature;
 
-import dev.imagegate.scan.BoundedProcessExecutor;
+import dev.imagegate.process.BoundedProcessExecutor;
 import org.springframework.stereotype.Component;
 
 import java.util.Map;

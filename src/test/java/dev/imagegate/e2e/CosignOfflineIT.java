@@ -1,9 +1,9 @@
 package dev.imagegate.e2e;
 
 import dev.imagegate.image.ImageReference;
-import dev.imagegate.scan.CraneCommand;
-import dev.imagegate.scan.TrivyCommand;
-import dev.imagegate.scan.TrivyProperties;
+import dev.imagegate.tags.CraneCommand;
+import dev.imagegate.scan.trivy.TrivyCommand;
+import dev.imagegate.scan.trivy.TrivyProperties;
 import dev.imagegate.signature.CosignCommand;
 import dev.imagegate.signature.CosignOutput;
 import dev.imagegate.signature.CosignProcessExecutor;

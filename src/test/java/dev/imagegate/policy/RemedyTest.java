@@ -1,10 +1,10 @@
 package dev.imagegate.policy;
 
 import dev.imagegate.image.ImageReference;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.ScanOutcome;
-import dev.imagegate.scan.ScanReport;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.ScanOutcome;
+import dev.imagegate.scan.report.ScanReport;
+import dev.imagegate.scan.report.Severity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -8,10 +8,10 @@ import dev.imagegate.policy.Action;
 import dev.imagegate.policy.Enforcement;
 import dev.imagegate.policy.Policy;
 import dev.imagegate.policy.Verdict;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.ScanOutcome;
-import dev.imagegate.scan.ScanReport;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.ScanOutcome;
+import dev.imagegate.scan.report.ScanReport;
+import dev.imagegate.scan.report.Severity;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

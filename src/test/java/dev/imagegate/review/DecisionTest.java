@@ -2,8 +2,8 @@ package dev.imagegate.review;
 
 import dev.imagegate.policy.Enforcement;
 import dev.imagegate.policy.Verdict;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.Severity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -2,10 +2,10 @@ package dev.imagegate.review;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.imagegate.policy.Verdict;
-import dev.imagegate.scan.Finding;
-import dev.imagegate.scan.ScanOutcome;
-import dev.imagegate.scan.ScanReport;
-import dev.imagegate.scan.Severity;
+import dev.imagegate.scan.report.Finding;
+import dev.imagegate.scan.report.ScanOutcome;
+import dev.imagegate.scan.report.ScanReport;
+import dev.imagegate.scan.report.Severity;
 import dev.imagegate.support.ReviewClient;
 import dev.imagegate.support.TrivyDouble;
 import org.apache.camel.CamelContext;

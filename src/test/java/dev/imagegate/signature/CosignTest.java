@@ -1,10 +1,10 @@
 package dev.imagegate.signature;
 
 import dev.imagegate.image.ImageReference;
-import dev.imagegate.scan.BoundedProcessExecutor;
-import dev.imagegate.scan.CraneCommand;
-import dev.imagegate.scan.TrivyCommand;
-import dev.imagegate.scan.TrivyProperties;
+import dev.imagegate.process.BoundedProcessExecutor;
+import dev.imagegate.tags.CraneCommand;
+import dev.imagegate.scan.trivy.TrivyCommand;
+import dev.imagegate.scan.trivy.TrivyProperties;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.component.exec.ExecCommand;
 import org.apache.camel.component.exec.ExecResult;

@@ -2,7 +2,11 @@ package dev.imagegate.server;
 
 import dev.imagegate.admission.AdmissionProperties;
 import dev.imagegate.review.ReviewProperties;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpHeaders;
@@ -24,7 +28,9 @@ import org.springframework.boot.ssl.SslBundle;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@code POST /scan}, {@code /validate} and {@code /mutate}: Camel's Vert.x platform-http server on
@@ -54,8 +60,19 @@ public class ReviewServer extends VertxPlatformHttpServer {
     private final List<Handler<RoutingContext>> gates;
     private final ReviewBodyReader bodyReader;
     private final Vertx vertx;
-    private volatile HttpServer server;
-    private volatile HttpServer admissionServer;
+    /**
+     * One server per core, each on an event loop of its own, sharing the port (Vert.x hands each new connection
+     * to the next): the review routes run on the event loop that read the request, so one server would put
+     * every review on one core.
+     */
+    private static final int EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+    /** Port 0 (any free port) as Vert.x spells it for servers that must share the same one. */
+    private static final int SHARED_FREE_PORT = -1;
+    private static final int SHARED_FREE_ADMISSION_PORT = -2;
+
+    private volatile List<HttpServer> servers = List.of();
+    private volatile List<HttpServer> admissionServers = List.of();
+    private final List<String> deployments = new CopyOnWriteArrayList<>();
 
     ReviewServer(ReviewProperties properties, AdmissionProperties admission, SslBundle tls, Vertx vertx,
                  List<Handler<RoutingContext>> gates) {
@@ -83,11 +100,12 @@ public class ReviewServer extends VertxPlatformHttpServer {
 
     @Override
     public HttpServer getServer() {
-        return server;
+        return servers.isEmpty() ? null : servers.get(0);
     }
 
     @Override
     public int getPort() {
+        HttpServer server = getServer();
         return server != null ? server.actualPort() : getConfigurationPort();
     }
 
@@ -115,49 +133,60 @@ public class ReviewServer extends VertxPlatformHttpServer {
         router.route().handler(TimeoutHandler.create(properties.deadline().toMillis() + OVERALL_MARGIN_MILLIS, 503));
         router.route("/*").subRouter(VertxPlatformHttpRouter.lookup(getCamelContext(), routerName()));
         HttpErrors.answerRouterFailures(router);
-        server = listen(router, getConfigurationPort(), ClientAuth.REQUIRED);
-        log.info("reviews served on {} {} port {}", tls != null ? "HTTPS (client certificate required)" : "HTTP", getHost(),
-                server.actualPort());
+        servers = listen(router, getConfigurationPort(), SHARED_FREE_PORT, ClientAuth.REQUIRED);
+        log.info("reviews served on {} {} port {} ({} event loops)", tls != null ? "HTTPS (client certificate required)" : "HTTP",
+                getHost(), getPort(), EVENT_LOOPS);
         // One router for both ports: the admission doors are the same routes, with the same limits, whichever port.
-        admissionServer = listen(router, admission.port(), clientAuth(admission.clientAuth()));
+        admissionServers = listen(router, admission.port(), SHARED_FREE_ADMISSION_PORT, clientAuth(admission.clientAuth()));
         log.info("admission webhooks (/validate, /mutate) served on {} {} port {}", tls != null
                 ? "HTTPS (client certificate " + admission.clientAuth().name().toLowerCase(Locale.ROOT) + ")" : "HTTP",
-                getHost(), admissionServer.actualPort());
+                getHost(), admissionPort());
     }
 
-    private HttpServer listen(Router router, int port, ClientAuth clientAuth) throws Exception {
-        HttpServer listening = getVertx().createHttpServer(options(clientAuth)).requestHandler(router);
-        listening.listen(port, getHost()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        return listening;
+    /** {@link #EVENT_LOOPS} servers on {@code port}, each started by a verticle instance: on an event loop of its own. */
+    private List<HttpServer> listen(Router router, int port, int sharedFreePort, ClientAuth clientAuth) throws Exception {
+        HttpServerOptions options = options(clientAuth);
+        int bound = port == 0 ? sharedFreePort : port;
+        List<HttpServer> listening = new CopyOnWriteArrayList<>();
+        String deployment = getVertx().deployVerticle(() -> new AbstractVerticle() {
+            @Override
+            public void start(Promise<Void> started) {
+                vertx.createHttpServer(options).requestHandler(router).listen(bound, getHost())
+                        .onSuccess(server -> {
+                            listening.add(server);
+                            started.complete();
+                        })
+                        .onFailure(started::fail);
+            }
+        }, new DeploymentOptions().setInstances(EVENT_LOOPS)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        deployments.add(deployment);
+        return List.copyOf(listening);
     }
 
     @Override
     protected void stopServer() {
-        for (HttpServer running : new HttpServer[] {server, admissionServer}) {
-            if (running != null) {
-                running.close().toCompletionStage().toCompletableFuture().join();
-            }
+        // Undeploying closes the deployment's servers.
+        for (String deployment : deployments) {
+            getVertx().undeploy(deployment).toCompletionStage().toCompletableFuture().join();
         }
-        server = null;
-        admissionServer = null;
+        deployments.clear();
+        servers = List.of();
+        admissionServers = List.of();
     }
 
     /** The port the admission webhooks are served on, once started. */
     public int admissionPort() {
-        HttpServer running = admissionServer;
-        return running != null ? running.actualPort() : admission.port();
+        List<HttpServer> running = admissionServers;
+        return running.isEmpty() ? admission.port() : running.get(0).actualPort();
     }
 
     /** Serves rotated certificate files to new connections; the ones open keep their session. */
     void rotate(SslBundle rotated) {
-        for (HttpServer running : new HttpServer[] {server, admissionServer}) {
-            if (running != null) {
-                running.updateSSLOptions(new SSLOptions().setKeyCertOptions(keyCert(rotated)).setTrustOptions(trust(rotated)))
-                        .onSuccess(updated -> log.info("serving the rotated certificate of imagegate.review.ssl-bundle on port {}",
-                                running.actualPort()))
-                        .onFailure(failure -> log.error("could not serve the rotated certificate: {}", failure.getMessage()));
-            }
-        }
+        SSLOptions options = new SSLOptions().setKeyCertOptions(keyCert(rotated)).setTrustOptions(trust(rotated));
+        Future.all(Stream.concat(servers.stream(), admissionServers.stream()).map(running -> running.updateSSLOptions(options)).toList())
+                .onSuccess(updated -> log.info("serving the rotated certificate of imagegate.review.ssl-bundle on ports {} and {}",
+                        getPort(), admissionPort()))
+                .onFailure(failure -> log.error("could not serve the rotated certificate: {}", failure.getMessage()));
     }
 
     /**
@@ -165,8 +194,8 @@ public class ReviewServer extends VertxPlatformHttpServer {
      * TLS, since a client without a certificate may reach the admission port.
      */
     private void admissionPortServesOnlyWebhooks(RoutingContext request) {
-        HttpServer admitting = admissionServer;
-        if (admitting != null && request.request().localAddress().port() == admitting.actualPort()
+        List<HttpServer> admitting = admissionServers;
+        if (!admitting.isEmpty() && request.request().localAddress().port() == admitting.get(0).actualPort()
                 && !ADMISSION_DOORS.contains(request.request().path())) {
             request.fail(404);
         } else {

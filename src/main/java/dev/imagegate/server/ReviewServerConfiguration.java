@@ -9,7 +9,6 @@ import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.impl.VertxBuilder;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
-import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
@@ -67,34 +66,21 @@ public class ReviewServerConfiguration {
         return new EventLoopEngine();
     }
 
+    /**
+     * A Camel service, started with Camel's services before the routes. Added here rather than through a
+     * {@code CamelContextConfiguration}: with one of those, camel-spring-boot registers an event notifier that
+     * ignores no event, and Camel then creates exchange events for every exchange and split part.
+     */
     @Bean
     ReviewServer reviewServer(ReviewProperties properties, AdmissionProperties admission, SslBundles bundles, Vertx vertx,
-                              MeterRegistry meters) {
+                              MeterRegistry meters, CamelContext camel) throws Exception {
         SslBundle tls = properties.tls() ? bundles.getBundle(properties.sslBundle()) : null;
         ReviewServer server = new ReviewServer(properties, admission, tls, vertx,
                 List.of(new RequestMetrics(meters), new InFlightLimit(properties.maxInFlight(), meters)));
         if (tls != null) {
             bundles.addBundleUpdateHandler(properties.sslBundle(), server::rotate);
         }
+        camel.addService(server);
         return server;
-    }
-
-    @Bean
-    CamelContextConfiguration reviewServerInCamel(ReviewServer server) {
-        return new CamelContextConfiguration() {
-            @Override
-            public void beforeApplicationStart(CamelContext camel) {
-                try {
-                    camel.addService(server);
-                } catch (Exception e) {
-                    throw new IllegalStateException("could not add the review server to Camel", e);
-                }
-            }
-
-            @Override
-            public void afterApplicationStart(CamelContext camel) {
-                // The server started with Camel's services, before the routes.
-            }
-        };
     }
 }

@@ -30,6 +30,11 @@ public class ImageChecks {
         return check.validated(image -> references.get(image, ImageReference::parse));
     }
 
+    /** True for a valid reference that no rule decided and that has no scan yet: the split's filter before the scan. */
+    public boolean needsScan(ImageCheck check) {
+        return check.needsScan();
+    }
+
     /**
      * The image with the digest it stands for and that digest's scan (cached, already running, or started
      * now), not waited for: the review waits for all of its images at once, up to its deadline. Images that

@@ -52,14 +52,14 @@ class RouteFilesHttpTest {
         configMap.update(REVIEW.replace("""
                         - removeHeaders:
                             pattern: "*"
-                            excludePattern: timeout
+                        - to: direct:judge-images
                 """, """
                         - removeHeaders:
                             pattern: "*"
-                            excludePattern: timeout
                         - setHeader:
                             name: X-Edited
                             constant: "yes"
+                        - to: direct:judge-images
                 """), ALERTS);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
